@@ -1,0 +1,21 @@
+import { Layer } from "effect"
+import { Audit } from "./audit/Audit.js"
+import { PromoCodes } from "./catalog/PromoCodes.js"
+import { TicketTypes } from "./catalog/TicketTypes.js"
+import { Events } from "./events/Events.js"
+import { Identity } from "./identity/Identity.js"
+import { Inventory } from "./inventory/Inventory.js"
+import { Orders } from "./orders/Orders.js"
+import { Organizations } from "./organizations/Organizations.js"
+
+/** Every core service; needs a SqlClient, DatabaseInfo and CoreConfig. */
+export const CoreServices = Layer.mergeAll(
+  Audit.Default,
+  Organizations.Default,
+  Events.Default,
+  TicketTypes.Default,
+  PromoCodes.Default,
+  Inventory.Default,
+  Orders.Default,
+  Identity.Default,
+)

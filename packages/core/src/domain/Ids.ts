@@ -1,0 +1,39 @@
+import { Schema } from "effect"
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+const Id = <B extends string>(brand: B) =>
+  Schema.String.pipe(Schema.pattern(uuid, { message: () => `must be a lowercase UUID` }), Schema.brand(brand))
+
+export const OrgId = Id("OrgId")
+export type OrgId = typeof OrgId.Type
+export const EventId = Id("EventId")
+export type EventId = typeof EventId.Type
+export const TicketTypeId = Id("TicketTypeId")
+export type TicketTypeId = typeof TicketTypeId.Type
+export const PromoCodeId = Id("PromoCodeId")
+export type PromoCodeId = typeof PromoCodeId.Type
+export const OrderId = Id("OrderId")
+export type OrderId = typeof OrderId.Type
+export const UserId = Id("UserId")
+export type UserId = typeof UserId.Type
+export const ApiKeyId = Id("ApiKeyId")
+export type ApiKeyId = typeof ApiKeyId.Type
+
+/**
+ * UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits. Time-ordered ids keep
+ * InnoDB inserts append-mostly and make `id` usable as a stable pagination cursor.
+ */
+export const uuidv7 = (now: number = Date.now()): string => {
+  const bytes = new Uint8Array(16)
+  globalThis.crypto.getRandomValues(bytes)
+  let ms = now
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ms % 256
+    ms = Math.floor(ms / 256)
+  }
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}

@@ -1,0 +1,129 @@
+import { SqlClient } from "@effect/sql"
+import { Clock, Effect } from "effect"
+import type { TicketTypeId } from "../domain/Ids.js"
+import { InvalidRequest, SoldOut } from "../domain/Problems.js"
+import type { TicketType } from "../domain/TicketType.js"
+import { DatabaseInfo } from "../sql/Database.js"
+import { affectedRows } from "../sql/Rows.js"
+
+export interface Allocation {
+  readonly ticketTypeId: TicketTypeId
+  readonly bucket: number
+  readonly quantity: number
+}
+
+/**
+ * Capacity as counters of remaining seats, split over one or more bucket rows per ticket type.
+ * All methods run inside the caller's transaction. The rules are in docs/invariants.md:
+ * a seat leaves a bucket only through a conditional decrement (`remaining >= n`), so no
+ * interleaving of transactions, processes or engines can take more seats than exist.
+ */
+export class Inventory extends Effect.Service<Inventory>()("sratix/inventory/Inventory", {
+  effect: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const { dialect } = yield* DatabaseInfo
+    const forUpdate = dialect === "mysql" ? sql` FOR UPDATE` : sql``
+
+    const split = (capacity: number, buckets: number) =>
+      Array.from({ length: buckets }, (_, i) => Math.floor(capacity / buckets) + (i < capacity % buckets ? 1 : 0))
+
+    const open = Effect.fn("Inventory.open")(function* (ticketType: TicketType, buckets: number) {
+      const now = yield* Clock.currentTimeMillis
+      const rows = split(ticketType.capacity, buckets).map((remaining, bucket) => ({
+        ticketTypeId: ticketType.id,
+        bucket,
+        orgId: ticketType.orgId,
+        eventId: ticketType.eventId,
+        remaining,
+        createdAt: now,
+        updatedAt: now,
+      }))
+      yield* sql`INSERT INTO inventory_buckets ${sql.insert(rows)}`
+    })
+
+    const lockAll = (ticketTypeId: TicketTypeId) =>
+      sql<{ bucket: number; remaining: number }>`SELECT bucket, remaining FROM inventory_buckets
+        WHERE ticket_type_id = ${ticketTypeId} ORDER BY bucket${forUpdate}`
+
+    const decrement = (ticketTypeId: TicketTypeId, bucket: number, quantity: number, now: number) =>
+      sql`UPDATE inventory_buckets SET remaining = remaining - ${quantity}, updated_at = ${now}
+        WHERE ticket_type_id = ${ticketTypeId} AND bucket = ${bucket} AND remaining >= ${quantity}`.raw.pipe(
+        Effect.map(affectedRows),
+      )
+
+    /**
+     * Takes `quantity` seats or fails with SoldOut. Tries one bucket that looked big enough (a
+     * single-row conditional decrement, the fast path); when none was, or a racer emptied it,
+     * locks all buckets of the type in bucket order and takes across them.
+     */
+    const take = Effect.fn("Inventory.take")(function* (ticketTypeId: TicketTypeId, quantity: number) {
+      const now = yield* Clock.currentTimeMillis
+      const candidates = yield* sql<{ bucket: number }>`SELECT bucket FROM inventory_buckets
+        WHERE ticket_type_id = ${ticketTypeId} AND remaining >= ${quantity}`
+      if (candidates.length > 0) {
+        const pick = candidates[Math.floor(Math.random() * candidates.length)]!.bucket
+        if ((yield* decrement(ticketTypeId, pick, quantity, now)) === 1) {
+          return [{ ticketTypeId, bucket: pick, quantity }] as ReadonlyArray<Allocation>
+        }
+      }
+      const buckets = yield* lockAll(ticketTypeId)
+      const available = buckets.reduce((sum, b) => sum + Number(b.remaining), 0)
+      if (available < quantity) {
+        return yield* new SoldOut({
+          detail: available === 0 ? "This ticket type is sold out" : `Only ${available} left`,
+          ticketTypeId,
+          available,
+        })
+      }
+      const allocations: Array<Allocation> = []
+      let missing = quantity
+      for (const b of buckets) {
+        const n = Math.min(missing, Number(b.remaining))
+        if (n === 0) continue
+        if ((yield* decrement(ticketTypeId, b.bucket, n, now)) !== 1) {
+          return yield* Effect.dieMessage("inventory bucket changed while locked")
+        }
+        allocations.push({ ticketTypeId, bucket: b.bucket, quantity: n })
+        missing -= n
+        if (missing === 0) break
+      }
+      return allocations as ReadonlyArray<Allocation>
+    })
+
+    const give = Effect.fn("Inventory.give")(function* (allocations: ReadonlyArray<Allocation>) {
+      const now = yield* Clock.currentTimeMillis
+      const ordered = [...allocations].sort(
+        (a, b) => a.ticketTypeId.localeCompare(b.ticketTypeId) || a.bucket - b.bucket,
+      )
+      for (const a of ordered) {
+        yield* sql`UPDATE inventory_buckets SET remaining = remaining + ${a.quantity}, updated_at = ${now}
+          WHERE ticket_type_id = ${a.ticketTypeId} AND bucket = ${a.bucket}`
+      }
+    })
+
+    /** Changes capacity; refuses to go below what is sold or held. Returns the new availability. */
+    const resize = Effect.fn("Inventory.resize")(function* (current: TicketType, capacity: number) {
+      const now = yield* Clock.currentTimeMillis
+      const buckets = yield* lockAll(current.id)
+      const remaining = buckets.reduce((sum, b) => sum + Number(b.remaining), 0)
+      const committed = current.capacity - remaining
+      if (capacity < committed) {
+        return yield* new InvalidRequest({
+          detail: `Capacity cannot go below the ${committed} seats already sold or held`,
+          field: "capacity",
+        })
+      }
+      let delta = capacity - current.capacity
+      for (const b of buckets) {
+        if (delta === 0) break
+        const change = delta > 0 ? delta : -Math.min(-delta, Number(b.remaining))
+        yield* sql`UPDATE inventory_buckets SET remaining = remaining + ${change}, updated_at = ${now}
+          WHERE ticket_type_id = ${current.id} AND bucket = ${b.bucket}`
+        delta -= change
+      }
+      return capacity - committed
+    })
+
+    return { open, take, give, resize } as const
+  }),
+}) {}

@@ -1,0 +1,46 @@
+import { SqlClient } from "@effect/sql"
+import { MysqlMigrator } from "@effect/sql-mysql2"
+import { SqliteMigrator } from "@effect/sql-sqlite-node"
+import { Effect } from "effect"
+import { DatabaseInfo } from "./Database.js"
+import ticketingCore from "./migrations/0001_ticketing_core.js"
+
+/** The one migration set for both engines, in order. Append only: never edit a shipped entry. */
+export const migrations = [{ id: 1, name: "ticketing_core", run: ticketingCore }] as const
+
+const MIGRATIONS_TABLE = "sratix_migrations"
+
+/** Applies pending migrations; returns the ones applied by this call. */
+export const migrate = Effect.gen(function* () {
+  const info = yield* DatabaseInfo
+  const loader = Effect.succeed(
+    migrations.map((m) => [m.id, m.name, Effect.succeed(Effect.provideService(m.run, DatabaseInfo, info))] as const),
+  )
+  const run = info.dialect === "mysql" ? MysqlMigrator.run : SqliteMigrator.run
+  const applied = yield* run({ loader, table: MIGRATIONS_TABLE })
+  return applied.map(([id, name]) => ({ id, name }))
+}).pipe(Effect.withSpan("Migrations.migrate"))
+
+export interface MigrationStatus {
+  readonly id: number
+  readonly name: string
+  readonly appliedAt: number | null
+}
+
+export const migrationStatus = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const info = yield* DatabaseInfo
+  const tableExists =
+    info.dialect === "mysql"
+      ? yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM information_schema.tables
+          WHERE table_schema = DATABASE() AND table_name = ${MIGRATIONS_TABLE}`
+      : yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM sqlite_master
+          WHERE type = 'table' AND name = ${MIGRATIONS_TABLE}`
+  const applied =
+    Number(tableExists[0]?.n ?? 0) > 0
+      ? yield* sql<{ migrationId: number; createdAt: string | Date }>`SELECT migration_id, created_at
+          FROM ${sql(MIGRATIONS_TABLE)}`
+      : []
+  const byId = new Map(applied.map((row) => [Number(row.migrationId), new Date(row.createdAt).getTime()]))
+  return migrations.map((m): MigrationStatus => ({ id: m.id, name: m.name, appliedAt: byId.get(m.id) ?? null }))
+})
