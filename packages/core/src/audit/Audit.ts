@@ -66,10 +66,10 @@ export class Audit extends Effect.Service<Audit>()("sratix/audit/Audit", {
     const list = Effect.fn("Audit.list")(function* (filter: {
       readonly orgId: string
       readonly eventId?: string
-      readonly cursor?: string
+      readonly cursor?: string | undefined
       readonly limit: number
     }) {
-      const scope = yield* tenantScope()
+      const scope = yield* tenantScope(sql)
       const after = decodeCursor(filter.cursor)
       const rows = yield* sql<Record<string, unknown>>`SELECT id, org_id, event_id, actor_type, actor_id, action,
           target_type, target_id, ip_hash, user_agent, data, created_at FROM audit_log

@@ -25,7 +25,7 @@ export class PromoCodes extends Effect.Service<PromoCodes>()("sratix/catalog/Pro
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const audit = yield* Audit
-    const scope = tenantScope()
+    const scope = tenantScope(sql)
 
     const create = Effect.fn("PromoCodes.create")(function* (event: Event, input: CreatePromoCode) {
       const now = yield* Clock.currentTimeMillis
@@ -79,7 +79,7 @@ export class PromoCodes extends Effect.Service<PromoCodes>()("sratix/catalog/Pro
       return promo
     })
 
-    const list = Effect.fn("PromoCodes.list")(function* (eventId: EventId, page: { cursor?: string; limit: number }) {
+    const list = Effect.fn("PromoCodes.list")(function* (eventId: EventId, page: { cursor?: string | undefined; limit: number }) {
       const after = decodeCursor(page.cursor)
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM promo_codes
         WHERE event_id = ${eventId} AND ${yield* scope} ${after ? sql`AND id > ${after}` : sql``}

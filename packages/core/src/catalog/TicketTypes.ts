@@ -39,16 +39,20 @@ export class TicketTypes extends Effect.Service<TicketTypes>()("sratix/catalog/T
     const selectWithAvailability = (where: Fragment) =>
       sql<Record<string, unknown>>`SELECT t.*, COALESCE((SELECT SUM(b.remaining) FROM inventory_buckets b
           WHERE b.ticket_type_id = t.id), 0) AS available
-        FROM ticket_types t WHERE ${where} ORDER BY t.sort_order, t.id`.pipe(Effect.orDie)
+        FROM ticket_types t WHERE ${where} ORDER BY t.sort_order, t.id`.pipe(
+        // MySQL types SUM() as DECIMAL, which mysql2 returns as a string.
+        Effect.map((rows) => rows.map((row) => ({ ...row, available: Number(row.available) }))),
+        Effect.orDie,
+      )
 
     const listForEvent = Effect.fn("TicketTypes.listForEvent")(function* (eventId: EventId) {
-      const scope = yield* tenantScope({ org: "t.org_id", event: "t.event_id" })
+      const scope = yield* tenantScope(sql, { org: "t.org_id", event: "t.event_id" })
       const rows = yield* selectWithAvailability(sql`t.event_id = ${eventId} AND ${scope}`)
       return yield* Effect.forEach(rows, decode)
     })
 
     const get = Effect.fn("TicketTypes.get")(function* (eventId: EventId, id: TicketTypeId) {
-      const scope = yield* tenantScope({ org: "t.org_id", event: "t.event_id" })
+      const scope = yield* tenantScope(sql, { org: "t.org_id", event: "t.event_id" })
       const rows = yield* selectWithAvailability(sql`t.id = ${id} AND t.event_id = ${eventId} AND ${scope}`)
       return rows[0] ? yield* decode(rows[0]) : yield* notFound()
     })

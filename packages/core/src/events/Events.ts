@@ -9,7 +9,6 @@ import { decodeCursor, rowDecoder, toPage } from "../sql/Rows.js"
 import { tenantScope } from "../sql/Tenant.js"
 
 const decode = rowDecoder(Event, { json: ["venue"] })
-const eventScope = tenantScope({ org: "org_id", event: "id" })
 const notFound = () => new NotFound({ detail: "No such event", resource: "event" })
 
 export class Events extends Effect.Service<Events>()("sratix/events/Events", {
@@ -53,7 +52,7 @@ export class Events extends Effect.Service<Events>()("sratix/events/Events", {
     })
 
     const get = Effect.fn("Events.get")(function* (id: EventId) {
-      const scope = yield* eventScope
+      const scope = yield* tenantScope(sql, { org: "org_id", event: "id" })
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM events WHERE id = ${id} AND ${scope}`.pipe(
         Effect.orDie,
       )
@@ -67,15 +66,15 @@ export class Events extends Effect.Service<Events>()("sratix/events/Events", {
       return rows[0] ? yield* decode(rows[0]) : yield* notFound()
     })
 
-    const listPublished = Effect.fn("Events.listPublished")(function* (page: { cursor?: string; limit: number }) {
+    const listPublished = Effect.fn("Events.listPublished")(function* (page: { cursor?: string | undefined; limit: number }) {
       const after = decodeCursor(page.cursor)
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM events WHERE status = 'published'
         ${after ? sql`AND id > ${after}` : sql``} ORDER BY id LIMIT ${page.limit + 1}`.pipe(Effect.orDie)
       return toPage(yield* Effect.forEach(rows, decode), page.limit)
     })
 
-    const list = Effect.fn("Events.list")(function* (orgId: OrgId, page: { cursor?: string; limit: number }) {
-      const scope = yield* eventScope
+    const list = Effect.fn("Events.list")(function* (orgId: OrgId, page: { cursor?: string | undefined; limit: number }) {
+      const scope = yield* tenantScope(sql, { org: "org_id", event: "id" })
       const after = decodeCursor(page.cursor)
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM events WHERE org_id = ${orgId} AND ${scope}
         ${after ? sql`AND id > ${after}` : sql``} ORDER BY id LIMIT ${page.limit + 1}`.pipe(Effect.orDie)

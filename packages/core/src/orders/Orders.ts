@@ -82,7 +82,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
 
     const selectOrder = (id: string) =>
       Effect.gen(function* () {
-        const scope = yield* tenantScope()
+        const scope = yield* tenantScope(sql)
         const rows = yield* sql<Record<string, unknown>>`SELECT * FROM orders WHERE id = ${id} AND ${scope}`.pipe(
           Effect.orDie,
         )
@@ -107,9 +107,9 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
 
     const list = Effect.fn("Orders.list")(function* (
       eventId: EventId,
-      filter: { status?: OrderStatus; cursor?: string; limit: number },
+      filter: { status?: OrderStatus | undefined; cursor?: string | undefined; limit: number },
     ) {
-      const scope = yield* tenantScope()
+      const scope = yield* tenantScope(sql)
       const after = decodeCursor(filter.cursor)
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM orders WHERE event_id = ${eventId} AND ${scope}
         ${filter.status ? sql`AND status = ${filter.status}` : sql``}

@@ -34,7 +34,7 @@ export class Organizations extends Effect.Service<Organizations>()("sratix/organ
     })
 
     const get = Effect.fn("Organizations.get")(function* (id: OrgId) {
-      const scope = yield* orgMembershipScope
+      const scope = yield* orgMembershipScope(sql)
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM organizations
         WHERE id = ${id} AND ${scope}`.pipe(Effect.orDie)
       if (rows[0] === undefined)
@@ -42,8 +42,8 @@ export class Organizations extends Effect.Service<Organizations>()("sratix/organ
       return yield* decode(rows[0])
     })
 
-    const list = Effect.fn("Organizations.list")(function* (page: { cursor?: string; limit: number }) {
-      const scope = yield* orgMembershipScope
+    const list = Effect.fn("Organizations.list")(function* (page: { cursor?: string | undefined; limit: number }) {
+      const scope = yield* orgMembershipScope(sql)
       const after = decodeCursor(page.cursor)
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM organizations WHERE ${scope}
         ${after ? sql`AND id > ${after}` : sql``} ORDER BY id LIMIT ${page.limit + 1}`.pipe(Effect.orDie)

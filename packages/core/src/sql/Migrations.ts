@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { MysqlMigrator } from "@effect/sql-mysql2"
 import { SqliteMigrator } from "@effect/sql-sqlite-node"
+import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
 import { DatabaseInfo } from "./Database.js"
 import ticketingCore from "./migrations/0001_ticketing_core.js"
@@ -17,7 +18,8 @@ export const migrate = Effect.gen(function* () {
     migrations.map((m) => [m.id, m.name, Effect.succeed(Effect.provideService(m.run, DatabaseInfo, info))] as const),
   )
   const run = info.dialect === "mysql" ? MysqlMigrator.run : SqliteMigrator.run
-  const applied = yield* run({ loader, table: MIGRATIONS_TABLE })
+  // The migrators can dump schemas through platform services; we never ask them to, but they need them.
+  const applied = yield* run({ loader, table: MIGRATIONS_TABLE }).pipe(Effect.provide(NodeContext.layer))
   return applied.map(([id, name]) => ({ id, name }))
 }).pipe(Effect.withSpan("Migrations.migrate"))
 

@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import type { SqlClient } from "@effect/sql"
 import type { Fragment } from "@effect/sql/Statement"
 import { Effect } from "effect"
 import { Caller, visibility } from "../tenancy/Caller.js"
@@ -8,11 +8,11 @@ import { Caller, visibility } from "../tenancy/Caller.js"
  * repository query on a tenant table includes it; nothing else decides tenancy.
  */
 export const tenantScope = (
+  sql: SqlClient.SqlClient,
   columns: { readonly org: string; readonly event?: string } = { org: "org_id", event: "event_id" },
 ) =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    const v = visibility(yield* Caller)
+  Effect.map(Caller, (caller): Fragment => {
+    const v = visibility(caller)
     if (v.kind === "all") return sql`1=1`
     const parts: Array<Fragment> = []
     if (v.orgIds.length > 0) parts.push(sql`${sql(columns.org)} IN ${sql.in(v.orgIds)}`)
@@ -23,9 +23,9 @@ export const tenantScope = (
   })
 
 /** Organisations the caller belongs to in any way. */
-export const orgMembershipScope = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  const v = visibility(yield* Caller)
-  if (v.kind === "all") return sql`1=1`
-  return v.memberOrgIds.length === 0 ? sql`1=0` : sql`id IN ${sql.in(v.memberOrgIds)}`
-})
+export const orgMembershipScope = (sql: SqlClient.SqlClient) =>
+  Effect.map(Caller, (caller): Fragment => {
+    const v = visibility(caller)
+    if (v.kind === "all") return sql`1=1`
+    return v.memberOrgIds.length === 0 ? sql`1=0` : sql`id IN ${sql.in(v.memberOrgIds)}`
+  })

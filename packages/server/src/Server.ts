@@ -1,0 +1,200 @@
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { HttpApiBuilder, HttpApp, HttpMiddleware, HttpServer, HttpServerResponse, OpenApi } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import {
+  Caller,
+  CoreServices,
+  type Environment,
+  environmentLayer,
+  migrate,
+  Orders,
+  resolveSecret,
+  seedDemo,
+} from "@sratix/core"
+import { Effect, Exit, Layer, ManagedRuntime, Schedule, Scope } from "effect"
+import { SratixApi } from "./Api.js"
+import { AuthLive } from "./auth/Http.js"
+import { EventsLive } from "./events/Http.js"
+import { HealthLive } from "./health/Http.js"
+import { endpointRules } from "./http/Access.js"
+import { AuthorizationLive } from "./http/Authorization.js"
+import { toProblem } from "./http/Problems.js"
+import { RateLimitStore, rateLimit } from "./http/RateLimit.js"
+import { type Logger, makeLogger, requestLog } from "./http/RequestLog.js"
+import { withSecurityHeaders } from "./http/SecurityHeaders.js"
+import { LandingLive } from "./Landing.js"
+import { OrdersLive } from "./orders/Http.js"
+import { OrgsLive } from "./orgs/Http.js"
+import { PromoCodesLive } from "./promoCodes/Http.js"
+import { PublicLive } from "./public/Http.js"
+import { TicketTypesLive } from "./ticketTypes/Http.js"
+
+export interface ServerOptions {
+  readonly environment: Environment
+  readonly demo: boolean
+  /** Overrides for tests and benchmarks; production reads them from the environment. */
+  readonly rateLimitPerMinute?: number
+  readonly authRateLimitPerMinute?: number
+  readonly sweepEvery?: string
+  readonly logger?: Logger
+}
+
+const rules = endpointRules(SratixApi)
+
+/** Serves every protected endpoint's security requirement in openapi.json, from the same rules. */
+const withSecurity = (spec: Record<string, unknown>) => {
+  const paths = spec.paths as Record<string, Record<string, { security?: unknown }>>
+  const protectedOps = new Set(
+    rules
+      .filter((r) => r.access.kind !== "public")
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+  )
+  for (const [path, ops] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      if (protectedOps.has(`${method} ${path}`)) op.security = [{ bearer: [] }]
+    }
+  }
+  const components = (spec.components ?? {}) as Record<string, unknown>
+  components.securitySchemes = {
+    bearer: { type: "http", scheme: "bearer", description: "Access token (JWT) or API key (sk_…)" },
+  }
+  return { ...spec, components }
+}
+
+export const openApiSpec = () => withSecurity(OpenApi.fromApi(SratixApi) as unknown as Record<string, unknown>)
+
+const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
+  Layer.provide([HealthLive, AuthLive, OrgsLive, EventsLive, TicketTypesLive, PromoCodesLive, OrdersLive, PublicLive]),
+)
+
+/** The hold sweeper runs in every instance; conditional updates make concurrent sweeps safe. */
+const sweeper = (every: string, logger: Logger) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const orders = yield* Orders
+      yield* orders.expireDue().pipe(
+        Effect.tap((n) => (n > 0 ? Effect.sync(() => logger.info("holds expired", { orders: n })) : Effect.void)),
+        Effect.catchAllCause((cause) => Effect.sync(() => logger.error("hold sweep failed", { cause: String(cause) }))),
+        Effect.repeat(Schedule.spaced(every as never)),
+        Effect.forkScoped,
+      )
+    }),
+  )
+
+/** The whole server as one layer: API, landing page, openapi.json, middleware, sweeper. */
+export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Array }) => {
+  const { environment } = options
+  const logger = options.logger ?? makeLogger(environment.logLevel)
+  const core = CoreServices.pipe(Layer.provideMerge(environmentLayer(environment, options.secret)))
+  const rateLimits = environment.redisUrl ? RateLimitStore.redis(environment.redisUrl, logger) : RateLimitStore.memory
+  const openApiJson = HttpApiBuilder.Router.use((router) =>
+    router.get(
+      "/api/v1/openapi.json",
+      Effect.sync(() => openApiSpecResponse()),
+    ),
+  )
+  const cors = HttpMiddleware.cors({
+    allowedOrigins: environment.corsOrigins,
+    allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-order-token"],
+    exposedHeaders: ["retry-after"],
+    maxAge: 600,
+  })
+  const limiterOptions = {
+    perMinute: options.rateLimitPerMinute ?? Number(process.env.SRATIX_RATE_LIMIT_PER_MINUTE ?? 600),
+    authPerMinute: options.authRateLimitPerMinute ?? Number(process.env.SRATIX_AUTH_RATE_LIMIT_PER_MINUTE ?? 20),
+    trustProxy: environment.trustProxy,
+  }
+  const finalize = (_: unknown, response: HttpServerResponse.HttpServerResponse) =>
+    Effect.succeed(withSecurityHeaders(toProblem(response)))
+  const http = HttpApiBuilder.serve((app) => requestLog(logger)(HttpApp.withPreResponseHandler(app, finalize))).pipe(
+    Layer.provide(HttpApiBuilder.middleware(Effect.map(RateLimitStore, (store) => rateLimit(limiterOptions, store)))),
+    Layer.provide(HttpApiBuilder.middleware(cors)),
+    Layer.provide(ApiLive),
+    Layer.provide(LandingLive),
+    Layer.provide(openApiJson),
+    Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
+    Layer.provide(rateLimits),
+    HttpServer.withLogAddress,
+  )
+  return Layer.mergeAll(http, sweeper(options.sweepEvery ?? "5 seconds", logger)).pipe(
+    Layer.provide(Caller.layerSystem("server")),
+    Layer.provide(core),
+  )
+}
+
+let cachedSpec: ReturnType<typeof openApiSpec> | undefined
+const openApiSpecResponse = () => {
+  cachedSpec ??= openApiSpec()
+  return HttpServerResponse.unsafeJson(cachedSpec)
+}
+
+export interface RunningServer {
+  readonly url: string
+  readonly port: number
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Migrates, optionally seeds the demo, and listens. Resolves once the port is bound; `close`
+ * stops accepting requests and waits for in-flight ones.
+ */
+export const startServer = async (options: ServerOptions): Promise<RunningServer> => {
+  const { environment } = options
+  const logger = options.logger ?? makeLogger(environment.logLevel)
+  const { secret, generated } = resolveSecret(environment)
+  if (generated) {
+    logger.warn("generated a new server secret in the data folder; set SRATIX_SECRET in production", {
+      dataDir: environment.dataDir,
+    })
+  }
+  const setup = ManagedRuntime.make(
+    CoreServices.pipe(
+      Layer.provideMerge(environmentLayer(environment, secret)),
+      Layer.provide(Caller.layerSystem("setup")),
+    ),
+  )
+  try {
+    await setup.runPromise(
+      Effect.gen(function* () {
+        const applied = yield* migrate
+        if (applied.length > 0) logger.info("migrations applied", { migrations: applied.map((m) => m.name) })
+        if (options.demo) {
+          const demo = yield* seedDemo.pipe(Effect.provide(Caller.layerSystem("demo-seed")))
+          if (demo.created) logger.info("demo event created", { eventId: demo.eventId })
+        }
+      }),
+    )
+  } finally {
+    await setup.dispose()
+  }
+  const server = createServer()
+  const layer = serverLayer({ ...options, secret, logger }).pipe(
+    Layer.provide(NodeHttpServer.layer(() => server, { port: environment.port, host: environment.host })),
+  )
+  const scope = Effect.runSync(Scope.make())
+  await Effect.runPromise(Layer.buildWithScope(layer, scope))
+  const address = server.address() as AddressInfo
+  const host = environment.host === "0.0.0.0" || environment.host === "::" ? "localhost" : environment.host
+  const url = `http://${host}:${address.port}`
+  logger.info("listening", { url })
+  return {
+    url,
+    port: address.port,
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void)),
+  }
+}
+
+/** `sratix serve`: runs until SIGINT or SIGTERM, then shuts down gracefully. */
+export const runServer = async (options: { environment: Environment; demo: boolean }): Promise<void> => {
+  const running = await startServer(options)
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop)
+      process.off("SIGTERM", stop)
+      running.close().then(resolve, resolve)
+    }
+    process.on("SIGINT", stop)
+    process.on("SIGTERM", stop)
+  })
+}

@@ -1,0 +1,16 @@
+import { Schema } from "effect"
+
+/** Query parameters of every cursor-paginated list. */
+export const PageQuery = Schema.Struct({
+  cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200))),
+})
+export const DEFAULT_PAGE_SIZE = 50
+
+export const Page = <A, I, R>(item: Schema.Schema<A, I, R>, identifier: string) =>
+  Schema.Struct({
+    items: Schema.Array(item),
+    nextCursor: Schema.NullOr(Schema.String).annotations({ description: "Pass as ?cursor= for the next page" }),
+  }).annotations({ identifier })
+
+export const Uuid = Schema.String.pipe(Schema.pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/))
