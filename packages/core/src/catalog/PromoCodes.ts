@@ -79,7 +79,10 @@ export class PromoCodes extends Effect.Service<PromoCodes>()("sratix/catalog/Pro
       return promo
     })
 
-    const list = Effect.fn("PromoCodes.list")(function* (eventId: EventId, page: { cursor?: string | undefined; limit: number }) {
+    const list = Effect.fn("PromoCodes.list")(function* (
+      eventId: EventId,
+      page: { cursor?: string | undefined; limit: number },
+    ) {
       const after = decodeCursor(page.cursor)
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM promo_codes
         WHERE event_id = ${eventId} AND ${yield* scope} ${after ? sql`AND id > ${after}` : sql``}

@@ -66,14 +66,20 @@ export class Events extends Effect.Service<Events>()("sratix/events/Events", {
       return rows[0] ? yield* decode(rows[0]) : yield* notFound()
     })
 
-    const listPublished = Effect.fn("Events.listPublished")(function* (page: { cursor?: string | undefined; limit: number }) {
+    const listPublished = Effect.fn("Events.listPublished")(function* (page: {
+      cursor?: string | undefined
+      limit: number
+    }) {
       const after = decodeCursor(page.cursor)
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM events WHERE status = 'published'
         ${after ? sql`AND id > ${after}` : sql``} ORDER BY id LIMIT ${page.limit + 1}`.pipe(Effect.orDie)
       return toPage(yield* Effect.forEach(rows, decode), page.limit)
     })
 
-    const list = Effect.fn("Events.list")(function* (orgId: OrgId, page: { cursor?: string | undefined; limit: number }) {
+    const list = Effect.fn("Events.list")(function* (
+      orgId: OrgId,
+      page: { cursor?: string | undefined; limit: number },
+    ) {
       const scope = yield* tenantScope(sql, { org: "org_id", event: "id" })
       const after = decodeCursor(page.cursor)
       const rows = yield* sql<Record<string, unknown>>`SELECT * FROM events WHERE org_id = ${orgId} AND ${scope}

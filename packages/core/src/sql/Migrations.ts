@@ -1,7 +1,7 @@
+import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { MysqlMigrator } from "@effect/sql-mysql2"
 import { SqliteMigrator } from "@effect/sql-sqlite-node"
-import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
 import { DatabaseInfo } from "./Database.js"
 import ticketingCore from "./migrations/0001_ticketing_core.js"
