@@ -1,6 +1,6 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { HttpApiBuilder, HttpApp, HttpMiddleware, HttpServer, HttpServerResponse, OpenApi } from "@effect/platform"
+import { HttpApiBuilder, HttpApp, HttpMiddleware, HttpServerResponse, OpenApi } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import {
   Caller,
@@ -115,7 +115,6 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(openApiJson),
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
     Layer.provide(rateLimits),
-    HttpServer.withLogAddress,
   )
   return Layer.mergeAll(http, sweeper(options.sweepEvery ?? "5 seconds", logger)).pipe(
     Layer.provide(Caller.layerSystem("server")),
