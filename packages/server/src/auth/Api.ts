@@ -1,5 +1,5 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { AccountLocked, Email, InvalidCredentials, RateLimited, TokenPair, Unauthorized, User } from "@sratix/core"
+import { AccountLocked, Email, InvalidCredentials, NotFound, RateLimited, TokenPair, Unauthorized, User } from "@sratix/core"
 import { Schema } from "effect"
 import { publicAccess, RequiredAccess, signedIn } from "../http/Access.js"
 import { Authorization } from "../http/Authorization.js"
@@ -36,6 +36,12 @@ export class AuthApi extends HttpApiGroup.make("auth")
       .addSuccess(HttpApiSchema.NoContent)
       .annotate(RequiredAccess, publicAccess),
   )
-  .add(HttpApiEndpoint.get("me", "/auth/me").addSuccess(User).annotate(RequiredAccess, signedIn))
+  .add(
+    HttpApiEndpoint.get("me", "/auth/me")
+      .addSuccess(User)
+      .addError(NotFound)
+      .annotate(RequiredAccess, signedIn)
+      .annotate(OpenApi.Description, "The signed-in user with their role grants (API keys have no profile: 404)."),
+  )
   .middleware(Authorization)
   .annotate(OpenApi.Title, "Authentication") {}

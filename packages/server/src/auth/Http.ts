@@ -10,6 +10,6 @@ export const AuthLive = HttpApiBuilder.group(SratixApi, "auth", (handlers) =>
       .handle("login", ({ payload }) => identity.login(payload.email, payload.password))
       .handle("refresh", ({ payload }) => identity.refresh(payload.refreshToken))
       .handle("logout", ({ payload }) => identity.logout(payload.refreshToken))
-      .handle("me", () => identity.me().pipe(Effect.orDie))
+      .handle("me", () => identity.me())
   }),
 )

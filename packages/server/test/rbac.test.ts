@@ -1,0 +1,262 @@
+import { Effect } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Identity, type Permission, type Role, rolePermissions, roleScope, roles } from "../../core/src/index.js"
+import { SratixApi } from "../src/Api.js"
+import { type EndpointRule, endpointRules } from "../src/http/Access.js"
+import { api, login, PASSWORD, startTestServer, type TestServer, tokenFor } from "./support/TestServer.js"
+
+/**
+ * The RBAC matrix: every endpoint of the API definition × every role × anonymous. The expected
+ * verdict is derived here from the role table and the scope each role is granted at, not from
+ * the server's own authorization code; an endpoint without an example request fails the test.
+ */
+
+interface World {
+  server: TestServer
+  orgId: string
+  eventId: string
+  ticketTypeId: string
+  promoCodeId: string
+  superToken: string
+}
+
+interface Request {
+  path: string
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+let counter = 0
+const unique = () => `${Date.now().toString(36)}${(++counter).toString(36)}`
+
+const placeOrder = async (w: World) => {
+  const placed = await api(w.server, "POST", `/public/events/${w.eventId}/orders`, {
+    body: { items: [{ ticketTypeId: w.ticketTypeId, quantity: 1 }], buyer: { email: `b${unique()}@x.ch`, name: "Buyer" } },
+  })
+  if (placed.status !== 201) throw new Error(`order setup failed: ${JSON.stringify(placed.body)}`)
+  return placed.body as { order: { id: string }; accessToken: string }
+}
+
+/** One valid request per endpoint, built fresh for every call so that mutations can repeat. */
+const examples: Record<string, (w: World) => Promise<Request>> = {
+  "health.health": async () => ({ path: "/health" }),
+  "auth.login": async (w) => {
+    const email = `login${unique()}@test.sratix.org`
+    await w.server.run(
+      Effect.flatMap(Identity, (i) => i.createUser({ email, name: "L", password: PASSWORD })).pipe(Effect.orDie),
+    )
+    return { path: "/auth/login", body: { email, password: PASSWORD } }
+  },
+  "auth.refresh": async (w) => ({ path: "/auth/refresh", body: { refreshToken: await freshRefreshToken(w) } }),
+  "auth.logout": async (w) => ({ path: "/auth/logout", body: { refreshToken: await freshRefreshToken(w) } }),
+  "auth.me": async () => ({ path: "/auth/me" }),
+  "orgs.list": async () => ({ path: "/orgs" }),
+  "orgs.create": async () => ({ path: "/orgs", body: { name: "New org", slug: `org-${unique()}` } }),
+  "orgs.get": async (w) => ({ path: `/orgs/${w.orgId}` }),
+  "orgs.listMembers": async (w) => ({ path: `/orgs/${w.orgId}/members` }),
+  "orgs.addMember": async (w) => ({
+    path: `/orgs/${w.orgId}/members`,
+    body: { email: `m${unique()}@test.sratix.org`, name: "Member", role: "staff", eventId: w.eventId },
+  }),
+  "orgs.listApiKeys": async (w) => ({ path: `/orgs/${w.orgId}/api-keys` }),
+  "orgs.createApiKey": async (w) => ({
+    path: `/orgs/${w.orgId}/api-keys`,
+    body: { name: "Box office", role: "staff", eventId: w.eventId },
+  }),
+  "orgs.revokeApiKey": async (w) => {
+    const created = await api(w.server, "POST", `/orgs/${w.orgId}/api-keys`, {
+      token: w.superToken,
+      body: { name: "k", role: "org_admin" },
+    })
+    return { path: `/orgs/${w.orgId}/api-keys/${created.body.id}` }
+  },
+  "orgs.auditLog": async (w) => ({ path: `/orgs/${w.orgId}/audit-log` }),
+  "events.list": async (w) => ({ path: `/orgs/${w.orgId}/events` }),
+  "events.create": async (w) => ({
+    path: `/orgs/${w.orgId}/events`,
+    body: { slug: `ev-${unique()}`, name: "Another", startsAt: "2027-05-01T08:00:00Z", endsAt: "2027-05-01T18:00:00Z" },
+  }),
+  "events.get": async (w) => ({ path: `/events/${w.eventId}` }),
+  "events.update": async (w) => ({ path: `/events/${w.eventId}`, body: { name: `Renamed ${unique()}` } }),
+  "ticketTypes.list": async (w) => ({ path: `/events/${w.eventId}/ticket-types` }),
+  "ticketTypes.create": async (w) => ({
+    path: `/events/${w.eventId}/ticket-types`,
+    body: { name: "Extra", priceMinor: 1000, capacity: 10 },
+  }),
+  "ticketTypes.get": async (w) => ({ path: `/events/${w.eventId}/ticket-types/${w.ticketTypeId}` }),
+  "ticketTypes.update": async (w) => ({
+    path: `/events/${w.eventId}/ticket-types/${w.ticketTypeId}`,
+    body: { description: `Edited ${unique()}` },
+  }),
+  "promoCodes.list": async (w) => ({ path: `/events/${w.eventId}/promo-codes` }),
+  "promoCodes.create": async (w) => ({
+    path: `/events/${w.eventId}/promo-codes`,
+    body: { code: `C${unique()}`.toUpperCase(), kind: "percent", value: 1000 },
+  }),
+  "promoCodes.get": async (w) => ({ path: `/events/${w.eventId}/promo-codes/${w.promoCodeId}` }),
+  "promoCodes.update": async (w) => ({ path: `/events/${w.eventId}/promo-codes/${w.promoCodeId}`, body: { maxUses: 500 } }),
+  "orders.list": async (w) => ({ path: `/events/${w.eventId}/orders` }),
+  "orders.get": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}` }),
+  "orders.cancel": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/cancel` }),
+  "orders.markPaid": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/mark-paid` }),
+  "public.listEvents": async () => ({ path: "/public/events" }),
+  "public.getEvent": async (w) => ({ path: `/public/events/${w.eventId}` }),
+  "public.availability": async (w) => ({ path: `/public/events/${w.eventId}/availability` }),
+  "public.placeOrder": async (w) => ({
+    path: `/public/events/${w.eventId}/orders`,
+    body: { items: [{ ticketTypeId: w.ticketTypeId, quantity: 1 }], buyer: { email: `p${unique()}@x.ch`, name: "P" } },
+    headers: { "idempotency-key": unique() },
+  }),
+  "public.getOrder": async (w) => {
+    const placed = await placeOrder(w)
+    return { path: `/public/orders/${placed.order.id}`, headers: { "x-order-token": placed.accessToken } }
+  },
+}
+
+const freshRefreshToken = async (w: World) => {
+  const email = `r${unique()}@test.sratix.org`
+  await w.server.run(
+    Effect.flatMap(Identity, (i) => i.createUser({ email, name: "R", password: PASSWORD })).pipe(Effect.orDie),
+  )
+  const response = await api(w.server, "POST", "/auth/login", { body: { email, password: PASSWORD } })
+  return response.body.refreshToken as string
+}
+
+/** `elsewhere`: the role is held in another org or another event than the one every example targets. */
+type Principal = { kind: "anonymous" } | { kind: "role"; role: Role; token: string; reach: "home" | "elsewhere" }
+
+/** What the role table says, independent of the server: the permission and the reach of the grant. */
+const expectedVerdict = (rule: EndpointRule, principal: Principal): "allowed" | "forbidden" | "unauthenticated" => {
+  if (rule.access.kind === "public") return "allowed"
+  if (principal.kind === "anonymous") return "unauthenticated"
+  if (rule.access.kind === "authenticated") return "allowed"
+  const permitted = (rolePermissions[principal.role] as ReadonlyArray<Permission>).includes(rule.access.permission)
+  const level = roleScope[principal.role]
+  const targetsEvent = rule.path.includes(":eventId")
+  const targetsOrg = rule.path.includes(":orgId")
+  if (principal.reach === "elsewhere" && (targetsEvent || targetsOrg)) return "forbidden"
+  // Every example targets org A or its event E; an event grant does not reach org-level resources.
+  const reaches = level !== "event" || targetsEvent || !targetsOrg
+  return permitted && reaches ? "allowed" : "forbidden"
+}
+
+describe("RBAC matrix", () => {
+  const rules = endpointRules(SratixApi)
+  const world = {} as World
+  const principals: Array<Principal> = [{ kind: "anonymous" }]
+
+  beforeAll(async () => {
+    world.server = await startTestServer("sqlite")
+    world.superToken = await tokenFor(world.server, "super_admin", { orgId: null, eventId: null })
+    const t = world.superToken
+    world.orgId = (await api(world.server, "POST", "/orgs", { token: t, body: { name: "A", slug: "org-a" } })).body.id
+    world.eventId = (
+      await api(world.server, "POST", `/orgs/${world.orgId}/events`, {
+        token: t,
+        body: { slug: "e", name: "E", startsAt: "2027-03-01T08:00:00Z", endsAt: "2027-03-01T18:00:00Z" },
+      })
+    ).body.id
+    world.ticketTypeId = (
+      await api(world.server, "POST", `/events/${world.eventId}/ticket-types`, {
+        token: t,
+        body: { name: "Regular", priceMinor: 5000, capacity: 10_000, maxPerOrder: 10 },
+      })
+    ).body.id
+    world.promoCodeId = (
+      await api(world.server, "POST", `/events/${world.eventId}/promo-codes`, {
+        token: t,
+        body: { code: "MATRIX", kind: "percent", value: 1000 },
+      })
+    ).body.id
+    await api(world.server, "PATCH", `/events/${world.eventId}`, { token: t, body: { status: "published" } })
+    for (const role of roles) {
+      const scope =
+        roleScope[role] === "platform"
+          ? { orgId: null, eventId: null }
+          : roleScope[role] === "org"
+            ? { orgId: world.orgId, eventId: null }
+            : { orgId: world.orgId, eventId: world.eventId }
+      principals.push({ kind: "role", role, reach: "home", token: await tokenFor(world.server, role, scope) })
+    }
+    const otherOrg = (await api(world.server, "POST", "/orgs", { token: t, body: { name: "B", slug: "org-b" } })).body.id
+    const otherEvent = (
+      await api(world.server, "POST", `/orgs/${world.orgId}/events`, {
+        token: t,
+        body: { slug: "e2", name: "E2", startsAt: "2027-04-01T08:00:00Z", endsAt: "2027-04-01T18:00:00Z" },
+      })
+    ).body.id
+    principals.push(
+      {
+        kind: "role",
+        role: "org_admin",
+        reach: "elsewhere",
+        token: await tokenFor(world.server, "org_admin", { orgId: otherOrg, eventId: null }),
+      },
+      {
+        kind: "role",
+        role: "event_admin",
+        reach: "elsewhere",
+        token: await tokenFor(world.server, "event_admin", { orgId: world.orgId, eventId: otherEvent }),
+      },
+    )
+  }, 120_000)
+  afterAll(() => world.server?.stop())
+
+  it("has an example request for every endpoint of the API definition", () => {
+    const missing = rules.map((r) => `${r.group}.${r.name}`).filter((key) => !(key in examples))
+    expect(missing, `add examples for: ${missing.join(", ")}`).toEqual([])
+  })
+
+  it("covers the ten roles, anonymous, and roles held elsewhere", () => {
+    expect(roles).toHaveLength(10)
+    expect(principals).toHaveLength(13)
+  })
+
+  it("enforces every endpoint's declared access for every role and for anonymous callers", async () => {
+    const mismatches: Array<string> = []
+    let checked = 0
+    for (const rule of rules) {
+      const example = examples[`${rule.group}.${rule.name}`]
+      if (example === undefined) continue
+      for (const principal of principals) {
+        const request = await example(world)
+        const response = await api(world.server, rule.method, request.path, {
+          ...(principal.kind === "role" ? { token: principal.token } : {}),
+          ...(request.body !== undefined ? { body: request.body } : {}),
+          ...(request.headers ? { headers: request.headers } : {}),
+        })
+        const expected = expectedVerdict(rule, principal)
+        const who = principal.kind === "role" ? `${principal.role} (${principal.reach})` : "anonymous"
+        const ok =
+          (expected === "allowed" && response.status >= 200 && response.status < 300) ||
+          (expected === "forbidden" && response.status === 403) ||
+          (expected === "unauthenticated" && response.status === 401)
+        if (!ok) {
+          mismatches.push(
+            `${rule.method} ${rule.path} as ${who}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body).slice(0, 160)}`,
+          )
+        }
+        checked++
+      }
+    }
+    expect(mismatches).toEqual([])
+    expect(checked).toBe(rules.length * principals.length)
+  }, 300_000)
+
+  it("answers 401 for a forged or expired token on every protected endpoint", async () => {
+    const forged = `${world.superToken.slice(0, -4)}AAAA`
+    for (const rule of rules.filter((r) => r.access.kind !== "public")) {
+      const request = await examples[`${rule.group}.${rule.name}`]!(world)
+      const response = await api(world.server, rule.method, request.path, {
+        token: forged,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+      })
+      expect(response.status, `${rule.method} ${rule.path}`).toBe(401)
+      expect(response.headers.get("content-type")).toBe("application/problem+json")
+    }
+  }, 120_000)
+
+  it("lets a login be used only with the password that was set", async () => {
+    await expect(login(world.server, "nobody@test.sratix.org")).rejects.toThrow(/401/)
+  })
+})
