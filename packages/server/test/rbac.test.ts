@@ -31,7 +31,10 @@ const unique = () => `${Date.now().toString(36)}${(++counter).toString(36)}`
 
 const placeOrder = async (w: World) => {
   const placed = await api(w.server, "POST", `/public/events/${w.eventId}/orders`, {
-    body: { items: [{ ticketTypeId: w.ticketTypeId, quantity: 1 }], buyer: { email: `b${unique()}@x.ch`, name: "Buyer" } },
+    body: {
+      items: [{ ticketTypeId: w.ticketTypeId, quantity: 1 }],
+      buyer: { email: `b${unique()}@x.ch`, name: "Buyer" },
+    },
   })
   if (placed.status !== 201) throw new Error(`order setup failed: ${JSON.stringify(placed.body)}`)
   return placed.body as { order: { id: string }; accessToken: string }
@@ -94,7 +97,10 @@ const examples: Record<string, (w: World) => Promise<Request>> = {
     body: { code: `C${unique()}`.toUpperCase(), kind: "percent", value: 1000 },
   }),
   "promoCodes.get": async (w) => ({ path: `/events/${w.eventId}/promo-codes/${w.promoCodeId}` }),
-  "promoCodes.update": async (w) => ({ path: `/events/${w.eventId}/promo-codes/${w.promoCodeId}`, body: { maxUses: 500 } }),
+  "promoCodes.update": async (w) => ({
+    path: `/events/${w.eventId}/promo-codes/${w.promoCodeId}`,
+    body: { maxUses: 500 },
+  }),
   "orders.list": async (w) => ({ path: `/events/${w.eventId}/orders` }),
   "orders.get": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}` }),
   "orders.cancel": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/cancel` }),
@@ -178,7 +184,8 @@ describe("RBAC matrix", () => {
             : { orgId: world.orgId, eventId: world.eventId }
       principals.push({ kind: "role", role, reach: "home", token: await tokenFor(world.server, role, scope) })
     }
-    const otherOrg = (await api(world.server, "POST", "/orgs", { token: t, body: { name: "B", slug: "org-b" } })).body.id
+    const otherOrg = (await api(world.server, "POST", "/orgs", { token: t, body: { name: "B", slug: "org-b" } })).body
+      .id
     const otherEvent = (
       await api(world.server, "POST", `/orgs/${world.orgId}/events`, {
         token: t,

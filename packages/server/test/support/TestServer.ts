@@ -32,7 +32,12 @@ const secretHex = Buffer.from(testSecret).toString("hex")
  */
 export const startTestServer = async (
   engine: "sqlite" | "mysql",
-  options: { rateLimitPerMinute?: number; authRateLimitPerMinute?: number; env?: Record<string, string> } = {},
+  options: {
+    rateLimitPerMinute?: number
+    authRateLimitPerMinute?: number
+    sweepEvery?: string
+    env?: Record<string, string>
+  } = {},
 ): Promise<TestServer> => {
   const db = await freshDatabase(engine)
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sratix-server-"))
@@ -51,6 +56,7 @@ export const startTestServer = async (
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000,
     authRateLimitPerMinute: options.authRateLimitPerMinute ?? 1_000_000,
     logger: makeLogger("error"),
+    ...(options.sweepEvery ? { sweepEvery: options.sweepEvery } : {}),
   })
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
