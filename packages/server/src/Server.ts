@@ -95,7 +95,8 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     ),
   )
   const cors = HttpMiddleware.cors({
-    allowedOrigins: environment.corsOrigins,
+    // A predicate, not the list: a list of one makes the middleware echo that origin to everyone.
+    allowedOrigins: (origin) => environment.corsOrigins.includes(origin),
     allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-order-token"],
     exposedHeaders: ["retry-after"],
     maxAge: 600,

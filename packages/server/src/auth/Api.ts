@@ -1,5 +1,14 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { AccountLocked, Email, InvalidCredentials, NotFound, RateLimited, TokenPair, Unauthorized, User } from "@sratix/core"
+import {
+  AccountLocked,
+  Email,
+  InvalidCredentials,
+  NotFound,
+  RateLimited,
+  TokenPair,
+  Unauthorized,
+  User,
+} from "@sratix/core"
 import { Schema } from "effect"
 import { publicAccess, RequiredAccess, signedIn } from "../http/Access.js"
 import { Authorization } from "../http/Authorization.js"

@@ -44,10 +44,16 @@ export class RateLimitStore extends Context.Tag("sratix/server/RateLimitStore")<
       RateLimitStore,
       Effect.gen(function* () {
         const redis = yield* Effect.acquireRelease(
-          Effect.sync(() => new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })),
+          Effect.sync(() => new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true })),
           (r) => Effect.promise(() => r.quit().catch(() => "")),
         )
         redis.on("error", () => {})
+        // Connected before the first request, so that limits hold from the start; a Redis that is
+        // configured but unreachable at boot is a configuration error, not something to serve around.
+        yield* Effect.tryPromise(() => redis.connect()).pipe(
+          Effect.timeout("5 seconds"),
+          Effect.orDieWith((e) => new Error(`REDIS_URL is set but Redis is unreachable: ${String(e)}`)),
+        )
         const script = `local c = redis.call('INCR', KEYS[1])
           if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
           return {c, redis.call('PTTL', KEYS[1])}`
