@@ -11,6 +11,7 @@ npx biome check .
 
 echo "== type check and build"
 npm run build --silent
+npx tsc -p tsconfig.test.json
 
 source scripts/services.sh
 trap services_stop EXIT

@@ -1132,6 +1132,15 @@ export interface components {
             /** @enum {string} */
             _tag: "IdempotencyKeyReused";
         };
+        ValidationProblem: {
+            /** @enum {string} */
+            type: "https://sratix.org/problems/validation-failed";
+            title: string;
+            /** @enum {number} */
+            status: 400;
+            detail: string;
+            issues?: Record<string, never>[];
+        };
     };
     responses: never;
     parameters: never;
@@ -1165,7 +1174,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1174,7 +1183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1183,7 +1192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1192,7 +1201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description Error */
@@ -1201,7 +1210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    "application/problem+json": {
                         /** @enum {string} */
                         status: "ok" | "degraded";
                         version: string;
@@ -1251,7 +1260,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1260,7 +1269,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"] | components["schemas"]["InvalidCredentials"];
+                    "application/problem+json": components["schemas"]["Unauthorized"] | components["schemas"]["InvalidCredentials"];
                 };
             };
             /** @description Forbidden */
@@ -1269,7 +1278,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1278,7 +1287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description AccountLocked */
@@ -1287,7 +1296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccountLocked"];
+                    "application/problem+json": components["schemas"]["AccountLocked"];
                 };
             };
             /** @description RateLimited */
@@ -1296,7 +1305,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RateLimited"];
+                    "application/problem+json": components["schemas"]["RateLimited"];
                 };
             };
         };
@@ -1335,7 +1344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1344,7 +1353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1353,7 +1362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1362,7 +1371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -1399,7 +1408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1408,7 +1417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1417,7 +1426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1426,7 +1435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -1455,7 +1464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1464,7 +1473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1473,7 +1482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1482,7 +1491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -1492,8 +1501,7 @@ export interface operations {
             query?: {
                 /** @description a string at most 200 character(s) long */
                 cursor?: string;
-                /** @description a string to be decoded into a number */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -1516,7 +1524,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1525,7 +1533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1534,7 +1542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1543,7 +1551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -1576,7 +1584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1585,7 +1593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1594,7 +1602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1603,7 +1611,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description Conflict */
@@ -1612,7 +1620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conflict"];
+                    "application/problem+json": components["schemas"]["Conflict"];
                 };
             };
         };
@@ -1644,7 +1652,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1653,7 +1661,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1662,7 +1670,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1671,7 +1679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -1703,7 +1711,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1712,7 +1720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1721,7 +1729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1730,7 +1738,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -1766,7 +1774,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1775,7 +1783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1784,7 +1792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1793,7 +1801,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description InvalidRequest */
@@ -1802,7 +1810,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvalidRequest"];
+                    "application/problem+json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1834,7 +1842,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1843,7 +1851,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1852,7 +1860,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1861,7 +1869,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -1897,7 +1905,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1906,7 +1914,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1915,7 +1923,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1924,7 +1932,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description InvalidRequest */
@@ -1933,7 +1941,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvalidRequest"];
+                    "application/problem+json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1965,7 +1973,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -1974,7 +1982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -1983,7 +1991,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -1992,7 +2000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2002,8 +2010,7 @@ export interface operations {
             query?: {
                 /** @description a string at most 200 character(s) long */
                 cursor?: string;
-                /** @description a string to be decoded into a number */
-                limit?: string;
+                limit?: number;
                 /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
                 eventId?: string;
             };
@@ -2031,7 +2038,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2040,7 +2047,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2049,7 +2056,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2058,7 +2065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2068,8 +2075,7 @@ export interface operations {
             query?: {
                 /** @description a string at most 200 character(s) long */
                 cursor?: string;
-                /** @description a string to be decoded into a number */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -2095,7 +2101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2104,7 +2110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2113,7 +2119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2122,7 +2128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2158,7 +2164,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2167,7 +2173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2176,7 +2182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2185,7 +2191,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description Conflict */
@@ -2194,7 +2200,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conflict"];
+                    "application/problem+json": components["schemas"]["Conflict"];
                 };
             };
         };
@@ -2226,7 +2232,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2235,7 +2241,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2244,7 +2250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2253,7 +2259,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2289,7 +2295,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2298,7 +2304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2307,7 +2313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2316,7 +2322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description Conflict */
@@ -2325,7 +2331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conflict"] | components["schemas"]["InvalidStateTransition"];
+                    "application/problem+json": components["schemas"]["Conflict"] | components["schemas"]["InvalidStateTransition"];
                 };
             };
             /** @description InvalidRequest */
@@ -2334,7 +2340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvalidRequest"];
+                    "application/problem+json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2366,7 +2372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2375,7 +2381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2384,7 +2390,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2393,7 +2399,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2429,7 +2435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2438,7 +2444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2447,7 +2453,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2456,7 +2462,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2490,7 +2496,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2499,7 +2505,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2508,7 +2514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2517,7 +2523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2555,7 +2561,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2564,7 +2570,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2573,7 +2579,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2582,7 +2588,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description InvalidRequest */
@@ -2591,7 +2597,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvalidRequest"];
+                    "application/problem+json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2601,8 +2607,7 @@ export interface operations {
             query?: {
                 /** @description a string at most 200 character(s) long */
                 cursor?: string;
-                /** @description a string to be decoded into a number */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -2628,7 +2633,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2637,7 +2642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2646,7 +2651,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2655,7 +2660,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2691,7 +2696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2700,7 +2705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2709,7 +2714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2718,7 +2723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description Conflict */
@@ -2727,7 +2732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conflict"];
+                    "application/problem+json": components["schemas"]["Conflict"];
                 };
             };
             /** @description InvalidRequest */
@@ -2736,7 +2741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvalidRequest"];
+                    "application/problem+json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2770,7 +2775,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2779,7 +2784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2788,7 +2793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2797,7 +2802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2835,7 +2840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2844,7 +2849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2853,7 +2858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2862,7 +2867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description InvalidRequest */
@@ -2871,7 +2876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvalidRequest"];
+                    "application/problem+json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2881,8 +2886,7 @@ export interface operations {
             query?: {
                 /** @description a string at most 200 character(s) long */
                 cursor?: string;
-                /** @description a string to be decoded into a number */
-                limit?: string;
+                limit?: number;
                 status?: "draft" | "pending_payment" | "paid" | "cancelled" | "expired";
             };
             header?: never;
@@ -2909,7 +2913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2918,7 +2922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2927,7 +2931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2936,7 +2940,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -2970,7 +2974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -2979,7 +2983,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -2988,7 +2992,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -2997,7 +3001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -3031,7 +3035,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -3040,7 +3044,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -3049,7 +3053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -3058,7 +3062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description InvalidStateTransition */
@@ -3067,7 +3071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvalidStateTransition"];
+                    "application/problem+json": components["schemas"]["InvalidStateTransition"];
                 };
             };
         };
@@ -3101,7 +3105,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -3110,7 +3114,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -3119,7 +3123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -3128,7 +3132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description InvalidStateTransition */
@@ -3137,7 +3141,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvalidStateTransition"];
+                    "application/problem+json": components["schemas"]["InvalidStateTransition"];
                 };
             };
         };
@@ -3147,8 +3151,7 @@ export interface operations {
             query?: {
                 /** @description a string at most 200 character(s) long */
                 cursor?: string;
-                /** @description a string to be decoded into a number */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -3171,7 +3174,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -3180,7 +3183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -3189,7 +3192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -3198,7 +3201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -3230,7 +3233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -3239,7 +3242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -3248,7 +3251,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -3257,7 +3260,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -3289,7 +3292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -3298,7 +3301,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -3307,7 +3310,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -3316,7 +3319,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };
@@ -3355,7 +3358,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -3364,7 +3367,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -3373,7 +3376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -3382,7 +3385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
             /** @description SoldOut */
@@ -3391,7 +3394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SoldOut"] | components["schemas"]["SalesClosed"] | components["schemas"]["PromoCodeUnavailable"];
+                    "application/problem+json": components["schemas"]["SoldOut"] | components["schemas"]["SalesClosed"] | components["schemas"]["PromoCodeUnavailable"];
                 };
             };
             /** @description InvalidRequest */
@@ -3400,7 +3403,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvalidRequest"] | components["schemas"]["IdempotencyKeyReused"];
+                    "application/problem+json": components["schemas"]["InvalidRequest"] | components["schemas"]["IdempotencyKeyReused"];
                 };
             };
         };
@@ -3435,7 +3438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HttpApiDecodeError"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Unauthorized */
@@ -3444,7 +3447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unauthorized"];
+                    "application/problem+json": components["schemas"]["Unauthorized"];
                 };
             };
             /** @description Forbidden */
@@ -3453,7 +3456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Forbidden"];
+                    "application/problem+json": components["schemas"]["Forbidden"];
                 };
             };
             /** @description NotFound */
@@ -3462,7 +3465,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotFound"];
+                    "application/problem+json": components["schemas"]["NotFound"];
                 };
             };
         };

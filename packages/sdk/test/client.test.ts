@@ -161,7 +161,7 @@ describe("@sratix/sdk against a real server", () => {
     do {
       const page = await unwrap(
         admin.GET("/api/v1/orgs/{orgId}/events", {
-          params: { path: { orgId: org.id }, query: { limit: "2", ...(cursor !== undefined ? { cursor } : {}) } },
+          params: { path: { orgId: org.id }, query: { limit: 2, ...(cursor !== undefined ? { cursor } : {}) } },
         }),
       )
       seen.push(...page.items)
@@ -185,7 +185,7 @@ describe("@sratix/sdk against a real server", () => {
     })
     const [me, orgs, event] = await Promise.all([
       unwrap(client.GET("/api/v1/auth/me")),
-      unwrap(client.GET("/api/v1/orgs", { params: { query: { limit: "10" } } })),
+      unwrap(client.GET("/api/v1/orgs", { params: { query: { limit: 10 } } })),
       unwrap(client.GET("/api/v1/events/{eventId}", { params: { path: { eventId } } })),
     ])
     expect(me.email).toBe(email)

@@ -9,6 +9,7 @@ import {
   environmentLayer,
   migrate,
   Orders,
+  PROBLEM_BASE,
   resolveSecret,
   seedDemo,
 } from "@sratix/core"
@@ -42,27 +43,64 @@ export interface ServerOptions {
 
 const rules = endpointRules(SratixApi)
 
-/** Serves every protected endpoint's security requirement in openapi.json, from the same rules. */
-const withSecurity = (spec: Record<string, unknown>) => {
-  const paths = spec.paths as Record<string, Record<string, { security?: unknown }>>
+interface OpenApiDocument {
+  readonly openapi: string
+  readonly info: Record<string, unknown>
+  readonly paths: Record<string, Record<string, OpenApiOperation>>
+  readonly components: Record<string, unknown> & { schemas?: Record<string, unknown> }
+  readonly [key: string]: unknown
+}
+interface OpenApiOperation {
+  security?: unknown
+  responses?: Record<string, { content?: Record<string, unknown> }>
+}
+
+/** RFC 9457 members every error body carries; request-decoding failures add `issues`. */
+const validationProblem = {
+  type: "object",
+  required: ["type", "title", "status", "detail"],
+  properties: {
+    type: { type: "string", enum: [`${PROBLEM_BASE}validation-failed`] },
+    title: { type: "string" },
+    status: { type: "number", enum: [400] },
+    detail: { type: "string" },
+    issues: { type: "array", items: { type: "object" } },
+  },
+}
+
+/**
+ * Finishes the generated document with what the server does around the handlers: the bearer
+ * requirement of every protected operation (from the same rules the middleware enforces), and
+ * error bodies as `application/problem+json`, including the validation problem sent for 400s.
+ */
+const finalizeSpec = (spec: OpenApiDocument): OpenApiDocument => {
   const protectedOps = new Set(
     rules
       .filter((r) => r.access.kind !== "public")
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
   )
-  for (const [path, ops] of Object.entries(paths)) {
+  for (const [path, ops] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(ops)) {
       if (protectedOps.has(`${method} ${path}`)) op.security = [{ bearer: [] }]
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        if (Number(status) < 400 || response.content === undefined) continue
+        const json = response.content["application/json"] as { schema?: { $ref?: string } } | undefined
+        if (json === undefined) continue
+        const schema = json.schema?.$ref?.endsWith("/HttpApiDecodeError")
+          ? { $ref: "#/components/schemas/ValidationProblem" }
+          : json.schema
+        response.content = { "application/problem+json": { schema } }
+      }
     }
   }
-  const components = (spec.components ?? {}) as Record<string, unknown>
-  components.securitySchemes = {
+  const schemas = { ...(spec.components.schemas ?? {}), ValidationProblem: validationProblem }
+  const securitySchemes = {
     bearer: { type: "http", scheme: "bearer", description: "Access token (JWT) or API key (sk_…)" },
   }
-  return { ...spec, components }
+  return { ...spec, components: { ...spec.components, schemas, securitySchemes } }
 }
 
-export const openApiSpec = () => withSecurity(OpenApi.fromApi(SratixApi) as unknown as Record<string, unknown>)
+export const openApiSpec = (): OpenApiDocument => finalizeSpec(OpenApi.fromApi(SratixApi) as unknown as OpenApiDocument)
 
 const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
   Layer.provide([HealthLive, AuthLive, OrgsLive, EventsLive, TicketTypesLive, PromoCodesLive, OrdersLive, PublicLive]),

@@ -65,14 +65,6 @@ const isProblemSchema = (spec: Json, schema: Json): boolean => {
   )
 }
 
-/**
- * Request-decoding failures are declared with Effect's built-in `HttpApiDecodeError` schema, while
- * the server rewrites them into problem+json (`validation-failed`) in http/Problems.ts `toProblem`;
- * the test below proves that rewrite on the wire. This is the only schema accepted without the
- * problem members, and only at 400.
- */
-const DECODE_ERROR_REF = "#/components/schemas/HttpApiDecodeError"
-
 describe("openapi.json", () => {
   let server: TestServer
   const spec = openApiSpec() as Json
@@ -131,10 +123,10 @@ describe("openapi.json", () => {
       }
       for (const [status, response] of errors) {
         const media = (response as Json).content ?? {}
-        const schema = (media["application/problem+json"] ?? media["application/json"])?.schema as Json | undefined
+        const schema = media["application/problem+json"]?.schema as Json | undefined
         if (schema === undefined) {
-          findings.push(`${name} ${status}: no JSON body declared`)
-        } else if (!(status === "400" && schema.$ref === DECODE_ERROR_REF) && !isProblemSchema(spec, schema)) {
+          findings.push(`${name} ${status}: no application/problem+json body declared`)
+        } else if (!isProblemSchema(spec, schema)) {
           findings.push(`${name} ${status}: body is not a problem (type, title, status)`)
         }
       }
@@ -148,7 +140,7 @@ describe("openapi.json", () => {
     }
   })
 
-  it("sends request-decoding failures as problem+json, as the 400 exception above assumes", async () => {
+  it("sends request-decoding failures as the declared validation problem", async () => {
     const response = await api(server, "POST", `/public/events/${crypto.randomUUID()}/orders`, { body: {} })
     expect(response.status).toBe(400)
     expect(response.headers.get("content-type")).toBe("application/problem+json")

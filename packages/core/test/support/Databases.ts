@@ -40,7 +40,13 @@ export const freshDatabase = async (engine: "sqlite" | "mysql"): Promise<TestDat
       Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(statement)).pipe(Effect.provide(admin), Effect.orDie),
     )
   await run(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
-  return { engine, url: `${mysqlBase}/${name}`, drop: () => run(`DROP DATABASE IF EXISTS ${name}`) }
+  return {
+    engine,
+    url: `${mysqlBase}/${name}`,
+    drop: async () => {
+      await run(`DROP DATABASE IF EXISTS ${name}`)
+    },
+  }
 }
 
 export const testSecret = new Uint8Array(32).fill(7)

@@ -3,7 +3,11 @@ import { Schema } from "effect"
 /** Query parameters of every cursor-paginated list. */
 export const PageQuery = Schema.Struct({
   cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200))),
+  limit: Schema.optional(
+    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200)).annotations({
+      jsonSchema: { type: "integer", minimum: 1, maximum: 200, default: 50 },
+    }),
+  ),
 })
 export const DEFAULT_PAGE_SIZE = 50
 

@@ -19,10 +19,18 @@ export interface TestServer extends RunningServer {
   readonly db: TestDatabase
   readonly dataDir: string
   /** Runs an Effect against the same database with platform-wide rights (for setup and assertions). */
-  readonly run: <A, E>(effect: Effect.Effect<A, E, never>) => Promise<A>
-  readonly runtime: ManagedRuntime.ManagedRuntime<Layer.Layer.Success<typeof CoreServices> | Caller, never>
+  readonly run: <A, E>(effect: Effect.Effect<A, E, CoreContext>) => Promise<A>
+  readonly runtime: ManagedRuntime.ManagedRuntime<CoreContext, never>
   readonly stop: () => Promise<void>
 }
+
+type CoreContext = Layer.Layer.Success<ReturnType<typeof coreLayer>>
+
+const coreLayer = (environment: ReturnType<typeof loadEnvironment>) =>
+  Layer.mergeAll(
+    CoreServices.pipe(Layer.provideMerge(environmentLayer(environment, new TextEncoder().encode(secretHex)))),
+    Caller.layerSystem("test"),
+  )
 
 const secretHex = Buffer.from(testSecret).toString("hex")
 
@@ -58,18 +66,13 @@ export const startTestServer = async (
     logger: makeLogger("error"),
     ...(options.sweepEvery ? { sweepEvery: options.sweepEvery } : {}),
   })
-  const runtime = ManagedRuntime.make(
-    Layer.mergeAll(
-      CoreServices.pipe(Layer.provideMerge(environmentLayer(environment, new TextEncoder().encode(secretHex)))),
-      Caller.layerSystem("test"),
-    ),
-  )
+  const runtime = ManagedRuntime.make(coreLayer(environment))
   await runtime.runPromise(Effect.orDie(migrate))
   return {
     ...server,
     db,
     dataDir,
-    runtime: runtime as never,
+    runtime,
     run: (effect) => runtime.runPromise(effect),
     stop: async () => {
       await server.close()

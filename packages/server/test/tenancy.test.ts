@@ -1,0 +1,310 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Permission, roleGrants } from "../../core/src/index.js"
+import { engines } from "../../core/test/support/Databases.js"
+import { SratixApi } from "../src/Api.js"
+import { type EndpointRule, endpointRules } from "../src/http/Access.js"
+import {
+  bearer,
+  createApiKey,
+  type EventFixture,
+  exampleFor,
+  exampleRequest,
+  fingerprint,
+  idsOf,
+  nestedParams,
+  pathParams,
+  placeOrder,
+  type RawRequest,
+  type RawResponse,
+  ruleKey,
+  type Scope,
+  seedEvent,
+  seedOrg,
+  send,
+  tableColumns,
+  tenantRows,
+} from "./support/Fixtures.js"
+import { startTestServer, type TestServer, tokenFor } from "./support/TestServer.js"
+
+/**
+ * Invariant 5: no endpoint leaks across tenants. Org A's callers (an org_admin by token and by
+ * API key, and an event_admin of A's event) call every endpoint whose path names an org or an
+ * event, once with org B's ids and once with their own org or event but B's nested ids (ticket
+ * type, promo code, order, API key, and ids inside the body). Each call must be refused, and
+ * every row of B must be exactly as before. The endpoint list comes from the API definition, so a
+ * new endpoint is covered as soon as it has an example request in Fixtures.ts.
+ */
+
+const rules = endpointRules(SratixApi)
+/** Endpoints that act inside a tenant: the ones a tenant's caller could aim at another tenant. */
+const tenantScoped = rules.filter(
+  (r) => r.access.kind !== "public" && (pathParams(r).includes("orgId") || pathParams(r).includes("eventId")),
+)
+
+interface TenantCaller {
+  readonly name: string
+  readonly headers: Record<string, string>
+  readonly role: "org_admin" | "event_admin"
+}
+
+const describeRequest = (request: RawRequest) =>
+  `${request.method} ${request.path}${request.json === undefined ? "" : ` ${JSON.stringify(request.json)}`}`
+const describeResponse = (response: RawResponse) => `${response.status} ${response.text.slice(0, 200)}`
+const isSuccess = (status: number) => status >= 200 && status < 300
+
+describe.each(engines)("tenant isolation on %s", (engine) => {
+  let server: TestServer
+  let columns: Awaited<ReturnType<typeof tableColumns>>
+  /** Org A with two events (A is home, A2 is a sibling event of the same org) and org B. */
+  let A: EventFixture
+  let A2: EventFixture
+  let B: EventFixture
+  const callers: Array<TenantCaller> = []
+  const baselines = new Map<string, unknown>()
+
+  const scopeKey = (scope: Scope) => JSON.stringify(scope)
+  const snapshot = (scope: Scope) => tenantRows(server, columns, scope)
+  /** Compares a tenant's rows with the baseline taken after seeding; returns a message or null. */
+  const changedRows = async (scope: Scope) => {
+    const now = await snapshot(scope)
+    const before = baselines.get(scopeKey(scope)) as Record<string, Array<unknown>>
+    const tables = Object.keys(before).filter((t) => JSON.stringify(before[t]) !== JSON.stringify(now[t]))
+    return tables.length === 0 ? null : `rows of ${scopeKey(scope)} changed in: ${tables.join(", ")}`
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer(engine)
+    columns = await tableColumns(server)
+    const orgA = await seedOrg(server, "A")
+    const orgB = await seedOrg(server, "B")
+    A = await seedEvent(server, orgA, "A")
+    A2 = await seedEvent(server, orgA, "A2")
+    B = await seedEvent(server, orgB, "B")
+    // B has members and an org key of its own, so its grants, users and sessions are part of the snapshot.
+    await tokenFor(server, "org_admin", { orgId: orgB, eventId: null })
+    await tokenFor(server, "event_admin", { orgId: orgB, eventId: B.eventId })
+    await createApiKey(server, orgB, "org_admin")
+    callers.push(
+      {
+        name: "org_admin of A (access token)",
+        role: "org_admin",
+        headers: bearer(await tokenFor(server, "org_admin", { orgId: orgA, eventId: null })),
+      },
+      {
+        name: "org_admin of A (API key)",
+        role: "org_admin",
+        headers: bearer((await createApiKey(server, orgA, "org_admin")).key),
+      },
+      {
+        name: "event_admin of A's event",
+        role: "event_admin",
+        headers: bearer(await tokenFor(server, "event_admin", { orgId: orgA, eventId: A.eventId })),
+      },
+    )
+    for (const scope of [{ orgId: B.orgId }, { eventId: A2.eventId }, { eventId: A.eventId }] as Array<Scope>) {
+      baselines.set(scopeKey(scope), await snapshot(scope))
+    }
+  }, 120_000)
+  afterAll(() => server?.stop())
+
+  it("has an example request and fixture ids for every endpoint of the API definition", () => {
+    const problems: Array<string> = []
+    for (const rule of rules) {
+      try {
+        exampleRequest(rule, A as never, exampleFor(rule, A))
+      } catch (error) {
+        problems.push((error as Error).message)
+      }
+    }
+    expect(problems).toEqual([])
+    expect(tenantScoped.length).toBeGreaterThan(0)
+  })
+
+  it("seeded two tenants whose rows are disjoint and non-empty", async () => {
+    const a = await snapshot({ orgId: A.orgId })
+    const b = baselines.get(scopeKey({ orgId: B.orgId })) as Record<string, Array<unknown>>
+    for (const table of ["events", "ticket_types", "inventory_buckets", "promo_codes", "orders", "api_keys"]) {
+      expect(b[table]?.length, `B's ${table}`).toBeGreaterThan(0)
+      expect(a[table]?.length, `A's ${table}`).toBeGreaterThan(0)
+    }
+    expect(b.role_grants?.length).toBeGreaterThan(0)
+    expect(JSON.stringify(a)).not.toContain(B.orgId)
+  })
+
+  /**
+   * The calls a caller must be refused: B's ids everywhere; home scope with B's nested ids; and
+   * for an event admin, the sibling event A2 of its own org, both ways.
+   */
+  const attacks = (rule: EndpointRule, caller: TenantCaller) => {
+    const foreignTenants = caller.role === "event_admin" ? [B, A2] : [B]
+    const list: Array<{ label: string; request: RawRequest; allowed: ReadonlyArray<number>; watch: Scope }> = []
+    for (const foreign of foreignTenants) {
+      const watch: Scope = foreign === B ? { orgId: B.orgId } : { eventId: A2.eventId }
+      list.push({
+        label: `${foreign === B ? "B" : "A2"}'s ids`,
+        request: exampleRequest(rule, foreign as never, exampleFor(rule, foreign), caller.headers),
+        allowed: [403, 404],
+        watch,
+      })
+      const example = exampleFor(rule, foreign)
+      if (nestedParams(rule).length > 0 || example.refersToIds) {
+        const pathIds = { ...foreign, orgId: A.orgId, eventId: A.eventId }
+        list.push({
+          label: `A's scope with ${foreign === B ? "B" : "A2"}'s nested ids`,
+          request: exampleRequest(rule, pathIds, example, caller.headers),
+          allowed: [403, 404, 422],
+          watch,
+        })
+      }
+    }
+    return list
+  }
+
+  it.each([0, 1, 2])(
+    "refuses every cross-tenant call of caller #%i and changes nothing of the other tenant",
+    async (i) => {
+      const caller = callers[i]!
+      const failures: Array<string> = []
+      const covered = new Set<string>()
+      let calls = 0
+      for (const rule of tenantScoped) {
+        for (const attack of attacks(rule, caller)) {
+          const response = await send(server, attack.request)
+          calls++
+          covered.add(ruleKey(rule))
+          const where = `${caller.name}, ${attack.label}: ${describeRequest(attack.request)}`
+          if (!attack.allowed.includes(response.status)) {
+            failures.push(`${where} → ${describeResponse(response)} (expected ${attack.allowed.join("/")})`)
+          }
+          const changed = await changedRows(attack.watch)
+          if (changed !== null) {
+            failures.push(`${where} → ${changed}`)
+            baselines.set(scopeKey(attack.watch), await snapshot(attack.watch))
+          }
+        }
+      }
+      expect(failures).toEqual([])
+      expect([...covered].sort()).toEqual(tenantScoped.map(ruleKey).sort())
+      // Every endpoint is called with foreign ids, and those with nested ids once more with own scope.
+      expect(calls).toBeGreaterThan(tenantScoped.length)
+    },
+    120_000,
+  )
+
+  it("refuses another event's ticket types and promo codes on the public order endpoint", async () => {
+    const fp = await fingerprint(server, columns)
+    const order = (items: Array<{ ticketTypeId: string; quantity: number }>, promoCode?: string) =>
+      send(server, {
+        method: "POST",
+        path: `/api/v1/public/events/${A.eventId}/orders`,
+        json: { items, buyer: { email: "buyer@example.com", name: "Buyer" }, ...(promoCode ? { promoCode } : {}) },
+      })
+    const refusals = [
+      ["B's ticket type", await order([{ ticketTypeId: B.ticketTypeId, quantity: 1 }]), 422],
+      [
+        "A's and B's ticket types together",
+        await order([
+          { ticketTypeId: A.ticketTypeId, quantity: 1 },
+          { ticketTypeId: B.ticketTypeId, quantity: 1 },
+        ]),
+        422,
+      ],
+      ["the sibling event's ticket type", await order([{ ticketTypeId: A2.ticketTypeId, quantity: 1 }]), 422],
+      ["B's promo code", await order([{ ticketTypeId: A.ticketTypeId, quantity: 1 }], B.promoCode), 409],
+    ] as const
+    for (const [what, response, status] of refusals) {
+      expect(response.status, `${what}: ${describeResponse(response)}`).toBe(status)
+    }
+    expect(await fingerprint(server, columns)).toEqual(fp)
+    for (const scope of [{ orgId: B.orgId }, { eventId: A2.eventId }]) expect(await changedRows(scope)).toBeNull()
+    // The same endpoint sells A's own ticket type, so the refusals above are about the foreign ids.
+    const own = await order([{ ticketTypeId: A.ticketTypeId, quantity: 1 }], A.promoCode)
+    expect(own.status, describeResponse(own)).toBe(201)
+  })
+
+  it("shows a buyer's order only with that order's own access token", async () => {
+    const get = (orderId: string, token: string) =>
+      send(server, { method: "GET", path: `/api/v1/public/orders/${orderId}`, headers: { "x-order-token": token } })
+    const foreign = await get(B.orderId, A.orderToken)
+    expect(foreign.status, describeResponse(foreign)).toBe(404)
+    expect(foreign.text).not.toContain("buyer")
+    const own = await get(B.orderId, B.orderToken)
+    expect(own.status).toBe(200)
+    expect((own.json as { eventId: string }).eventId).toBe(B.eventId)
+  })
+
+  it("public event pages show only that event's ticket types", async () => {
+    for (const path of [`/api/v1/public/events/${A.eventId}`, `/api/v1/public/events/${A.eventId}/availability`]) {
+      const response = await send(server, { method: "GET", path })
+      expect(response.status).toBe(200)
+      expect(response.text).toContain(A.ticketTypeId)
+      for (const id of [...idsOf(B), A2.ticketTypeId]) expect(response.text, path).not.toContain(id)
+    }
+  })
+
+  it("lists only the caller's own org, events and records", async () => {
+    const orgAdmin = callers[0]!.headers
+    const orgs = await send(server, { method: "GET", path: "/api/v1/orgs?limit=200", headers: orgAdmin })
+    expect(orgs.status).toBe(200)
+    expect((orgs.json as { items: Array<{ id: string }> }).items.map((o) => o.id)).toEqual([A.orgId])
+    const events = await send(server, {
+      method: "GET",
+      path: `/api/v1/orgs/${A.orgId}/events?limit=200`,
+      headers: orgAdmin,
+    })
+    expect(events.status).toBe(200)
+    const eventIds = (events.json as { items: Array<{ id: string; orgId: string }> }).items.map((e) => e.id)
+    expect(eventIds).toContain(A.eventId)
+    expect(eventIds).toContain(A2.eventId)
+    expect(eventIds).not.toContain(B.eventId)
+    const audit = await send(server, {
+      method: "GET",
+      path: `/api/v1/orgs/${A.orgId}/audit-log?limit=200&eventId=${B.eventId}`,
+      headers: orgAdmin,
+    })
+    expect(audit.status).toBe(200)
+    expect((audit.json as { items: Array<unknown> }).items).toEqual([])
+    // A super admin sees both orgs: the filter above is the caller's scope, not a missing org.
+    const superAdmin = bearer(await tokenFor(server, "super_admin", { orgId: null, eventId: null }))
+    const all = await send(server, { method: "GET", path: "/api/v1/orgs?limit=200", headers: superAdmin })
+    const allIds = (all.json as { items: Array<{ id: string }> }).items.map((o) => o.id)
+    expect(allIds).toEqual(expect.arrayContaining([A.orgId, B.orgId]))
+  })
+
+  /**
+   * The control: every caller can use the same endpoints on its own tenant (so the refusals above
+   * are about the tenant, not a broken example or token), and what it gets back carries no id of
+   * another tenant. Orders and API keys are fresh per call, since cancelling or revoking is final.
+   */
+  it.each([0, 1, 2])(
+    "serves caller #%i its own tenant, without a foreign id in any response",
+    async (i) => {
+      const caller = callers[i]!
+      const foreignIds = caller.role === "event_admin" ? [...idsOf(B), ...idsOf(A2).slice(1)] : idsOf(B)
+      const failures: Array<string> = []
+      let served = 0
+      for (const rule of tenantScoped) {
+        const permission = rule.access.kind === "permission" ? (rule.access.permission as Permission) : null
+        const reaches = caller.role === "org_admin" || (pathParams(rule).includes("eventId") && permission !== null)
+        if (!reaches || (permission !== null && !roleGrants(caller.role, permission))) continue
+        let home: EventFixture = A
+        if (nestedParams(rule).includes("orderId"))
+          home = { ...home, ...(await placeOrder(server, A.eventId, A.ticketTypeId)) }
+        if (nestedParams(rule).includes("apiKeyId")) {
+          home = { ...home, apiKeyId: (await createApiKey(server, A.orgId, "staff", A.eventId)).id }
+        }
+        const request = exampleRequest(rule, home as never, exampleFor(rule, home), caller.headers)
+        const response = await send(server, request)
+        served++
+        if (!isSuccess(response.status)) {
+          failures.push(`${caller.name}: ${describeRequest(request)} → ${describeResponse(response)} (expected 2xx)`)
+        }
+        const leaked = foreignIds.filter((id) => response.text.includes(id))
+        if (leaked.length > 0) failures.push(`${caller.name}: ${describeRequest(request)} leaked ${leaked.join(", ")}`)
+      }
+      expect(failures).toEqual([])
+      expect(served).toBeGreaterThan(caller.role === "org_admin" ? tenantScoped.length - 1 : 5)
+    },
+    120_000,
+  )
+})
