@@ -15,6 +15,7 @@ import {
   NotFound,
   PromoCodeUnavailable,
   SalesClosed,
+  SoldOut,
 } from "../domain/Problems.js"
 import type { PromoCode } from "../domain/PromoCode.js"
 import { Events } from "../events/Events.js"
@@ -164,6 +165,15 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
             return yield* new InvalidRequest({
               detail: `${type.name}: between ${type.minPerOrder} and ${type.maxPerOrder} per order`,
               field: "items",
+            })
+          }
+          // A snapshot that says "not enough" answers at once, without locks: in a rush most buyers
+          // arrive after the last seat, and seats only come back through expiry, which a retry sees.
+          if (type.available < quantity) {
+            return yield* new SoldOut({
+              detail: type.available === 0 ? "This ticket type is sold out" : `Only ${type.available} left`,
+              ticketTypeId,
+              available: type.available,
             })
           }
           lines.push({ ticketTypeId, quantity, unitPriceMinor: type.priceMinor, vatRateBp: type.vatRateBp })
