@@ -20,14 +20,29 @@ export type UserId = typeof UserId.Type
 export const ApiKeyId = Id("ApiKeyId")
 export type ApiKeyId = typeof ApiKeyId.Type
 
+let lastMs = 0
+let sequence = 0
+
 /**
  * UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then random bits. Time-ordered ids keep
  * InnoDB inserts append-mostly and make `id` usable as a stable pagination cursor.
+ * Within one process ids are strictly increasing (RFC 9562 §6.2, method 1: a 12-bit counter
+ * seeded at random for each new millisecond), so rows written in the same millisecond, such as
+ * `order.placed` and `order.paid` of a free order, still sort in the order they were made.
  */
 export const uuidv7 = (now: number = Date.now()): string => {
   const bytes = new Uint8Array(16)
   globalThis.crypto.getRandomValues(bytes)
-  let ms = now
+  if (now > lastMs) {
+    lastMs = now
+    sequence = ((bytes[6]! & 0x07) << 8) | bytes[7]!
+  } else if (++sequence > 0xfff) {
+    lastMs++
+    sequence = 0
+  }
+  bytes[6] = sequence >> 8
+  bytes[7] = sequence & 0xff
+  let ms = lastMs
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ms % 256
     ms = Math.floor(ms / 256)

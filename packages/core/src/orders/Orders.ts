@@ -1,10 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { Clock, Data, Effect, Schedule } from "effect"
+import { Clock, Data, Effect, Schedule, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { PromoCodes, promoRefusal } from "../catalog/PromoCodes.js"
 import { salesState, TicketTypes } from "../catalog/TicketTypes.js"
 import { CoreConfig } from "../config/CoreConfig.js"
+import { MinorUnits } from "../domain/Common.js"
 import type { Event } from "../domain/Event.js"
 import { type EventId, type OrderId, type PromoCodeId, type TicketTypeId, uuidv7 } from "../domain/Ids.js"
 import { Order, OrderItem, type OrderStatus, orderTransitions, PlacedOrder, type PlaceOrder } from "../domain/Order.js"
@@ -29,6 +30,7 @@ import { Caller, withCaller } from "../tenancy/Caller.js"
 const decodeOrder = rowDecoder(Order, { json: ["vatBreakdown"] })
 const decodeItem = rowDecoder(OrderItem)
 const notFound = () => new NotFound({ detail: "No such order", resource: "order" })
+const isMinorUnits = Schema.is(MinorUnits)
 
 /** Thrown inside the placing transaction when the idempotency key exists: handled after rollback. */
 class IdempotencyHit extends Data.TaggedError("IdempotencyHit") {}
@@ -193,6 +195,11 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
           lines,
           promo && { kind: promo.kind, value: promo.value, ticketTypeIds: promo.ticketTypeIds },
         )
+        // Every line, discount and VAT amount is at most the subtotal: one check keeps them all
+        // inside MinorUnits, which the stored order is decoded with after commit.
+        if (!isMinorUnits(totals.subtotalMinor)) {
+          return yield* new InvalidRequest({ detail: "The order amount is too large", field: "items" })
+        }
         const id = uuidv7(now) as OrderId
         const free = totals.totalMinor === 0
         const status: OrderStatus = free ? "paid" : "pending_payment"

@@ -8,8 +8,8 @@
  * 4. VAT is computed once per rate on the summed discounted gross of that rate:
  *    `vat = round(gross × rate / (10000 + rate))`. Per-rate rather than per-line keeps the VAT on
  *    an invoice equal to what an accountant recomputes from its totals.
- * 5. `round` is half away from zero (commercial rounding); every operand is a non-negative integer
- *    below 2^53, so the division below is exact before rounding.
+ * 5. `round` is half away from zero (commercial rounding) and exact: every operand is a
+ *    non-negative integer, and a product that would pass 2^53 is computed with BigInt.
  */
 
 export interface PricedLineInput {
@@ -47,13 +47,27 @@ export const divRound = (numerator: number, denominator: number): number => {
   return 2 * r >= denominator ? q + 1 : q
 }
 
+/**
+ * `round(a × b / denominator)`, half away from zero, for non-negative integers. At the domain's
+ * ceilings (100 tickets at 10^10 minor units, rates up to 10000 bp) the product passes 2^53,
+ * where doubles would silently drop its low bits and round the wrong way.
+ */
+export const mulDivRound = (a: number, b: number, denominator: number): number => {
+  const product = a * b
+  if (Number.isSafeInteger(product)) return divRound(product, denominator)
+  const n = BigInt(a) * BigInt(b)
+  const d = BigInt(denominator)
+  const q = n / d
+  return Number(2n * (n - q * d) >= d ? q + 1n : q)
+}
+
 const lineDiscount = (line: PricedLineInput, discount: Discount | undefined): number => {
   if (discount === undefined) return 0
   if (discount.ticketTypeIds.length > 0 && !discount.ticketTypeIds.includes(line.ticketTypeId)) return 0
   const gross = line.unitPriceMinor * line.quantity
   const off =
     discount.kind === "percent"
-      ? divRound(gross * discount.value, 10_000)
+      ? mulDivRound(gross, discount.value, 10_000)
       : Math.min(discount.value, line.unitPriceMinor) * line.quantity
   return Math.min(off, gross)
 }
@@ -72,7 +86,7 @@ export const priceOrder = (lines: ReadonlyArray<PricedLineInput>, discount?: Dis
     .map(([rateBp, grossMinor]) => ({
       rateBp,
       grossMinor,
-      vatMinor: divRound(grossMinor * rateBp, 10_000 + rateBp),
+      vatMinor: mulDivRound(grossMinor, rateBp, 10_000 + rateBp),
     }))
   const sum = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0)
   return {

@@ -38,11 +38,14 @@ export const migrationStatus = Effect.gen(function* () {
           WHERE table_schema = DATABASE() AND table_name = ${MIGRATIONS_TABLE}`
       : yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM sqlite_master
           WHERE type = 'table' AND name = ${MIGRATIONS_TABLE}`
+  // The migrators stamp rows with the database's clock (a UTC DATETIME text on SQLite, a TIMESTAMP
+  // on MySQL that mysql2 would read in the process's zone): let the engine turn it into epoch seconds.
+  const epochSeconds = info.dialect === "mysql" ? sql`UNIX_TIMESTAMP(created_at)` : sql`strftime('%s', created_at)`
   const applied =
     Number(tableExists[0]?.n ?? 0) > 0
-      ? yield* sql<{ migrationId: number; createdAt: string | Date }>`SELECT migration_id, created_at
-          FROM ${sql(MIGRATIONS_TABLE)}`
+      ? yield* sql<{ migrationId: number; appliedAt: string | number }>`SELECT migration_id,
+          ${epochSeconds} AS applied_at FROM ${sql(MIGRATIONS_TABLE)}`
       : []
-  const byId = new Map(applied.map((row) => [Number(row.migrationId), new Date(row.createdAt).getTime()]))
+  const byId = new Map(applied.map((row) => [Number(row.migrationId), Number(row.appliedAt) * 1000]))
   return migrations.map((m): MigrationStatus => ({ id: m.id, name: m.name, appliedAt: byId.get(m.id) ?? null }))
 })
