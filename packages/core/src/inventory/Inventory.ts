@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect } from "effect"
+import { Clock, Data, Effect } from "effect"
 import type { TicketTypeId } from "../domain/Ids.js"
 import { InvalidRequest, SoldOut } from "../domain/Problems.js"
 import type { TicketType } from "../domain/TicketType.js"
@@ -18,6 +18,9 @@ export interface Allocation {
  * a seat leaves a bucket only through a conditional decrement (`remaining >= n`), so no
  * interleaving of transactions, processes or engines can take more seats than exist.
  */
+/** The fast path could not take seats without locking more than one bucket: retry locked. */
+export class NeedsFullLock extends Data.TaggedError("NeedsFullLock") {}
+
 export class Inventory extends Effect.Service<Inventory>()("sratix/inventory/Inventory", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -52,20 +55,27 @@ export class Inventory extends Effect.Service<Inventory>()("sratix/inventory/Inv
       )
 
     /**
-     * Takes `quantity` seats or fails with SoldOut. Tries one bucket that looked big enough (a
-     * single-row conditional decrement, the fast path); when none was, or a racer emptied it,
-     * locks all buckets of the type in bucket order and takes across them.
+     * The fast path: one conditional decrement of one bucket that looked big enough. Fails with
+     * NeedsFullLock when no bucket looked big enough or a racer emptied the one picked; the caller
+     * then rolls back (releasing the row the failed UPDATE locked) and retries with `takeLocked`.
+     * Never locking a second bucket here is what keeps bucket locks in one order: no deadlocks.
      */
-    const take = Effect.fn("Inventory.take")(function* (ticketTypeId: TicketTypeId, quantity: number) {
+    const takeFast = Effect.fn("Inventory.takeFast")(function* (ticketTypeId: TicketTypeId, quantity: number) {
       const now = yield* Clock.currentTimeMillis
       const candidates = yield* sql<{ bucket: number }>`SELECT bucket FROM inventory_buckets
         WHERE ticket_type_id = ${ticketTypeId} AND remaining >= ${quantity}`
-      if (candidates.length > 0) {
-        const pick = candidates[Math.floor(Math.random() * candidates.length)]!.bucket
-        if ((yield* decrement(ticketTypeId, pick, quantity, now)) === 1) {
-          return [{ ticketTypeId, bucket: pick, quantity }] as ReadonlyArray<Allocation>
-        }
-      }
+      if (candidates.length === 0) return yield* new NeedsFullLock()
+      const pick = candidates[Math.floor(Math.random() * candidates.length)]!.bucket
+      if ((yield* decrement(ticketTypeId, pick, quantity, now)) !== 1) return yield* new NeedsFullLock()
+      return [{ ticketTypeId, bucket: pick, quantity }] as ReadonlyArray<Allocation>
+    })
+
+    /**
+     * The slow path, and the only place that decides "sold out" for a snapshot that said there was
+     * enough: locks every bucket of the type in bucket order, then takes across them.
+     */
+    const takeLocked = Effect.fn("Inventory.takeLocked")(function* (ticketTypeId: TicketTypeId, quantity: number) {
+      const now = yield* Clock.currentTimeMillis
       const buckets = yield* lockAll(ticketTypeId)
       const available = buckets.reduce((sum, b) => sum + Number(b.remaining), 0)
       if (available < quantity) {
@@ -89,6 +99,10 @@ export class Inventory extends Effect.Service<Inventory>()("sratix/inventory/Inv
       }
       return allocations as ReadonlyArray<Allocation>
     })
+
+    /** Takes `quantity` seats or fails with SoldOut (locked) or NeedsFullLock (fast). */
+    const take = (ticketTypeId: TicketTypeId, quantity: number, mode: "fast" | "locked") =>
+      mode === "fast" ? takeFast(ticketTypeId, quantity) : takeLocked(ticketTypeId, quantity)
 
     const give = Effect.fn("Inventory.give")(function* (allocations: ReadonlyArray<Allocation>) {
       const now = yield* Clock.currentTimeMillis

@@ -188,106 +188,110 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
       const caller = yield* Caller
       const buyer = { ...caller, publicEvent: { orgId: event.orgId, eventId: event.id } }
       const requestHash = canonicalHash({ eventId, input })
-      const placeOnce = Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const { lines, promo } = yield* validate(event, input, now)
-        const totals = priceOrder(
-          lines,
-          promo && { kind: promo.kind, value: promo.value, ticketTypeIds: promo.ticketTypeIds },
-        )
-        // Every line, discount and VAT amount is at most the subtotal: one check keeps them all
-        // inside MinorUnits, which the stored order is decoded with after commit.
-        if (!isMinorUnits(totals.subtotalMinor)) {
-          return yield* new InvalidRequest({ detail: "The order amount is too large", field: "items" })
-        }
-        const id = uuidv7(now) as OrderId
-        const free = totals.totalMinor === 0
-        const status: OrderStatus = free ? "paid" : "pending_payment"
-        const expiresAt = free ? null : now + config.holdMinutes * 60_000
-        const stamps = { orgId: event.orgId, eventId: event.id, createdAt: now, updatedAt: now }
+      const placeOnce = (mode: "fast" | "locked") =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const { lines, promo } = yield* validate(event, input, now)
+          const totals = priceOrder(
+            lines,
+            promo && { kind: promo.kind, value: promo.value, ticketTypeIds: promo.ticketTypeIds },
+          )
+          // Every line, discount and VAT amount is at most the subtotal: one check keeps them all
+          // inside MinorUnits, which the stored order is decoded with after commit.
+          if (!isMinorUnits(totals.subtotalMinor)) {
+            return yield* new InvalidRequest({ detail: "The order amount is too large", field: "items" })
+          }
+          const id = uuidv7(now) as OrderId
+          const free = totals.totalMinor === 0
+          const status: OrderStatus = free ? "paid" : "pending_payment"
+          const expiresAt = free ? null : now + config.holdMinutes * 60_000
+          const stamps = { orgId: event.orgId, eventId: event.id, createdAt: now, updatedAt: now }
 
-        const transaction = Effect.gen(function* () {
-          if (idempotencyKey !== undefined) {
-            yield* sql`INSERT INTO idempotency_keys ${sql.insert({
+          const transaction = Effect.gen(function* () {
+            if (idempotencyKey !== undefined) {
+              yield* sql`INSERT INTO idempotency_keys ${sql.insert({
+                ...stamps,
+                idempotencyKey,
+                requestHash,
+                orderId: id,
+              })}`.pipe(
+                Effect.catchTag("SqlError", (e) => Effect.fail(isUniqueViolation(e) ? new IdempotencyHit() : e)),
+              )
+            }
+            // Lock order is fixed (ticket types by id, then the promo code) so no two orders deadlock.
+            const allocations: Array<Allocation> = []
+            for (const line of totals.lines) {
+              allocations.push(...(yield* inventory.take(line.ticketTypeId as TicketTypeId, line.quantity, mode)))
+            }
+            if (promo) yield* promoCodes.redeem(promo.id)
+            yield* sql`INSERT INTO orders ${sql.insert({
+              id,
               ...stamps,
-              idempotencyKey,
-              requestHash,
-              orderId: id,
-            })}`.pipe(Effect.catchTag("SqlError", (e) => Effect.fail(isUniqueViolation(e) ? new IdempotencyHit() : e)))
-          }
-          // Lock order is fixed (ticket types by id, then the promo code) so no two orders deadlock.
-          const allocations: Array<Allocation> = []
-          for (const line of totals.lines) {
-            allocations.push(...(yield* inventory.take(line.ticketTypeId as TicketTypeId, line.quantity)))
-          }
-          if (promo) yield* promoCodes.redeem(promo.id)
-          yield* sql`INSERT INTO orders ${sql.insert({
-            id,
-            ...stamps,
-            status,
-            currency: event.currency,
-            buyerEmail: input.buyer.email,
-            buyerName: input.buyer.name,
-            locale: input.locale,
-            promoCodeId: promo?.id ?? null,
-            subtotalMinor: totals.subtotalMinor,
-            discountMinor: totals.discountMinor,
-            totalMinor: totals.totalMinor,
-            vatMinor: totals.vatMinor,
-            vatBreakdown: JSON.stringify(totals.vatBreakdown),
-            expiresAt,
-            paidAt: free ? now : null,
-            cancelledAt: null,
-          })}`
-          yield* sql`INSERT INTO order_items ${sql.insert(
-            totals.lines.map((line, i) => ({
-              id: uuidv7(now + i),
-              ...stamps,
-              orderId: id,
-              ticketTypeId: line.ticketTypeId,
-              quantity: line.quantity,
-              unitPriceMinor: line.unitPriceMinor,
-              discountMinor: line.discountMinor,
-              totalMinor: line.totalMinor,
-              vatRateBp: line.vatRateBp,
-            })),
-          )}`
-          yield* sql`INSERT INTO holds ${sql.insert(
-            allocations.map((a, i) => ({
-              id: uuidv7(now + i),
-              ...stamps,
-              orderId: id,
-              ticketTypeId: a.ticketTypeId,
-              bucket: a.bucket,
-              quantity: a.quantity,
-              state: free ? "converted" : "active",
-              expiresAt: expiresAt ?? now,
-            })),
-          )}`
-          yield* audit.record({
-            action: "order.placed",
-            targetType: "order",
-            targetId: id,
-            orgId: event.orgId,
-            eventId: event.id,
-            data: { totalMinor: totals.totalMinor, tickets: allocations.reduce((n, a) => n + a.quantity, 0) },
-          })
-          if (free) {
+              status,
+              currency: event.currency,
+              buyerEmail: input.buyer.email,
+              buyerName: input.buyer.name,
+              locale: input.locale,
+              promoCodeId: promo?.id ?? null,
+              subtotalMinor: totals.subtotalMinor,
+              discountMinor: totals.discountMinor,
+              totalMinor: totals.totalMinor,
+              vatMinor: totals.vatMinor,
+              vatBreakdown: JSON.stringify(totals.vatBreakdown),
+              expiresAt,
+              paidAt: free ? now : null,
+              cancelledAt: null,
+            })}`
+            yield* sql`INSERT INTO order_items ${sql.insert(
+              totals.lines.map((line, i) => ({
+                id: uuidv7(now + i),
+                ...stamps,
+                orderId: id,
+                ticketTypeId: line.ticketTypeId,
+                quantity: line.quantity,
+                unitPriceMinor: line.unitPriceMinor,
+                discountMinor: line.discountMinor,
+                totalMinor: line.totalMinor,
+                vatRateBp: line.vatRateBp,
+              })),
+            )}`
+            yield* sql`INSERT INTO holds ${sql.insert(
+              allocations.map((a, i) => ({
+                id: uuidv7(now + i),
+                ...stamps,
+                orderId: id,
+                ticketTypeId: a.ticketTypeId,
+                bucket: a.bucket,
+                quantity: a.quantity,
+                state: free ? "converted" : "active",
+                expiresAt: expiresAt ?? now,
+              })),
+            )}`
             yield* audit.record({
-              action: "order.paid",
+              action: "order.placed",
               targetType: "order",
               targetId: id,
               orgId: event.orgId,
               eventId: event.id,
-              data: { provider: "free" },
+              data: { totalMinor: totals.totalMinor, tickets: allocations.reduce((n, a) => n + a.quantity, 0) },
             })
-          }
-          return id
+            if (free) {
+              yield* audit.record({
+                action: "order.paid",
+                targetType: "order",
+                targetId: id,
+                orgId: event.orgId,
+                eventId: event.id,
+                data: { provider: "free" },
+              })
+            }
+            return id
+          })
+          return yield* retryConflicts(sql.withTransaction(transaction))
         })
-        return yield* retryConflicts(sql.withTransaction(transaction))
-      })
 
-      const orderId = yield* placeOnce.pipe(
+      const orderId = yield* placeOnce("fast").pipe(
+        Effect.catchTag("NeedsFullLock", () => placeOnce("locked")),
         Effect.catchTag("IdempotencyHit", () =>
           Effect.gen(function* () {
             const rows = yield* sql<{ requestHash: string; orderId: string }>`SELECT request_hash, order_id
