@@ -22,6 +22,7 @@ import { endpointRules } from "./http/Access.js"
 import { AuthorizationLive } from "./http/Authorization.js"
 import { toProblem } from "./http/Problems.js"
 import { RateLimitStore, rateLimit } from "./http/RateLimit.js"
+import { requestGuard } from "./http/RequestGuard.js"
 import { type Logger, makeLogger, requestLog } from "./http/RequestLog.js"
 import { withSecurityHeaders } from "./http/SecurityHeaders.js"
 import { LandingLive } from "./Landing.js"
@@ -148,6 +149,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Effect.succeed(withSecurityHeaders(toProblem(response)))
   const http = HttpApiBuilder.serve((app) => requestLog(logger)(HttpApp.withPreResponseHandler(app, finalize))).pipe(
     Layer.provide(HttpApiBuilder.middleware(Effect.map(RateLimitStore, (store) => rateLimit(limiterOptions, store)))),
+    Layer.provide(HttpApiBuilder.middleware(requestGuard)),
     Layer.provide(HttpApiBuilder.middleware(cors)),
     Layer.provide(ApiLive),
     Layer.provide(LandingLive),

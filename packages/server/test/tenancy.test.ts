@@ -20,6 +20,7 @@ import {
   type Scope,
   seedEvent,
   seedOrg,
+  seedUser,
   send,
   tableColumns,
   tenantRows,
@@ -41,8 +42,12 @@ const tenantScoped = rules.filter(
   (r) => r.access.kind !== "public" && (pathParams(r).includes("orgId") || pathParams(r).includes("eventId")),
 )
 
+/** Org A's callers: the same org admin signed in and through an API key, and an event admin. */
+const CALLERS = ["org_admin of A (access token)", "org_admin of A (API key)", "event_admin of A's event"] as const
+type CallerName = (typeof CALLERS)[number]
+
 interface TenantCaller {
-  readonly name: string
+  readonly name: CallerName
   readonly headers: Record<string, string>
   readonly role: "org_admin" | "event_admin"
 }
@@ -52,6 +57,9 @@ const describeRequest = (request: RawRequest) =>
 const describeResponse = (response: RawResponse) => `${response.status} ${response.text.slice(0, 200)}`
 const isSuccess = (status: number) => status >= 200 && status < 300
 
+/** Someone who works for org B; org A may add the same person to its own team. */
+const B_MEMBER_EMAIL = "shared.person@example.com"
+
 describe.each(engines)("tenant isolation on %s", (engine) => {
   let server: TestServer
   let columns: Awaited<ReturnType<typeof tableColumns>>
@@ -59,7 +67,7 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
   let A: EventFixture
   let A2: EventFixture
   let B: EventFixture
-  const callers: Array<TenantCaller> = []
+  const callers = new Map<CallerName, TenantCaller>()
   const baselines = new Map<string, unknown>()
 
   const scopeKey = (scope: Scope) => JSON.stringify(scope)
@@ -84,23 +92,15 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
     await tokenFor(server, "org_admin", { orgId: orgB, eventId: null })
     await tokenFor(server, "event_admin", { orgId: orgB, eventId: B.eventId })
     await createApiKey(server, orgB, "org_admin")
-    callers.push(
-      {
-        name: "org_admin of A (access token)",
-        role: "org_admin",
-        headers: bearer(await tokenFor(server, "org_admin", { orgId: orgA, eventId: null })),
-      },
-      {
-        name: "org_admin of A (API key)",
-        role: "org_admin",
-        headers: bearer((await createApiKey(server, orgA, "org_admin")).key),
-      },
-      {
-        name: "event_admin of A's event",
-        role: "event_admin",
-        headers: bearer(await tokenFor(server, "event_admin", { orgId: orgA, eventId: A.eventId })),
-      },
-    )
+    await seedUser(server, B_MEMBER_EMAIL, [
+      { role: "org_admin", orgId: orgB, eventId: null },
+      { role: "event_admin", orgId: orgB, eventId: B.eventId },
+    ])
+    const add = (name: CallerName, role: TenantCaller["role"], credential: string) =>
+      callers.set(name, { name, role, headers: bearer(credential) })
+    add(CALLERS[0], "org_admin", await tokenFor(server, "org_admin", { orgId: orgA, eventId: null }))
+    add(CALLERS[1], "org_admin", (await createApiKey(server, orgA, "org_admin")).key)
+    add(CALLERS[2], "event_admin", await tokenFor(server, "event_admin", { orgId: orgA, eventId: A.eventId }))
     for (const scope of [{ orgId: B.orgId }, { eventId: A2.eventId }, { eventId: A.eventId }] as Array<Scope>) {
       baselines.set(scopeKey(scope), await snapshot(scope))
     }
@@ -129,6 +129,21 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
     }
     expect(b.role_grants?.length).toBeGreaterThan(0)
     expect(JSON.stringify(a)).not.toContain(B.orgId)
+  })
+
+  it("notices a change to any of a tenant's rows (self-check of the snapshot)", async () => {
+    const C = await seedEvent(server, await seedOrg(server, "C"), "C")
+    const before = await snapshot({ orgId: C.orgId })
+    const superAdmin = bearer(await tokenFor(server, "super_admin", { orgId: null, eventId: null }))
+    const cancelled = await send(server, {
+      method: "POST",
+      path: `/api/v1/events/${C.eventId}/orders/${C.orderId}/cancel`,
+      headers: superAdmin,
+    })
+    expect(cancelled.status, describeResponse(cancelled)).toBe(200)
+    const after = await snapshot({ orgId: C.orgId })
+    const changed = Object.keys(before).filter((t) => JSON.stringify(before[t]) !== JSON.stringify(after[t]))
+    expect(changed.sort()).toEqual(["audit_log", "holds", "inventory_buckets", "orders", "promo_codes"])
   })
 
   /**
@@ -160,10 +175,10 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
     return list
   }
 
-  it.each([0, 1, 2])(
-    "refuses every cross-tenant call of caller #%i and changes nothing of the other tenant",
-    async (i) => {
-      const caller = callers[i]!
+  it.each(CALLERS)(
+    "refuses every cross-tenant call of the %s and changes nothing of the other tenant",
+    async (name) => {
+      const caller = callers.get(name)!
       const failures: Array<string> = []
       const covered = new Set<string>()
       let calls = 0
@@ -243,7 +258,7 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
   })
 
   it("lists only the caller's own org, events and records", async () => {
-    const orgAdmin = callers[0]!.headers
+    const orgAdmin = callers.get(CALLERS[0])!.headers
     const orgs = await send(server, { method: "GET", path: "/api/v1/orgs?limit=200", headers: orgAdmin })
     expect(orgs.status).toBe(200)
     expect((orgs.json as { items: Array<{ id: string }> }).items.map((o) => o.id)).toEqual([A.orgId])
@@ -272,14 +287,53 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
   })
 
   /**
+   * Adding someone who also works for B to A's team answers with that user, and listing A's
+   * members shows them: neither may reveal the person's roles in B (B's org and event ids).
+   */
+  it("adding a person who also works for B reveals nothing of B", async () => {
+    const orgAdmin = callers.get(CALLERS[0])!.headers
+    const added = await send(server, {
+      method: "POST",
+      path: `/api/v1/orgs/${A.orgId}/members`,
+      headers: orgAdmin,
+      json: { email: B_MEMBER_EMAIL, name: "Shared", role: "staff", eventId: A.eventId },
+    })
+    expect(added.status, describeResponse(added)).toBe(201)
+    const members = await send(server, { method: "GET", path: `/api/v1/orgs/${A.orgId}/members`, headers: orgAdmin })
+    expect(members.status).toBe(200)
+    expect(members.text).toContain(B_MEMBER_EMAIL)
+    for (const response of [members, added]) {
+      for (const id of idsOf(B)) expect(response.text, describeResponse(response)).not.toContain(id)
+    }
+  })
+
+  /**
+   * An email that differs from B's member only by accents is another person. With MariaDB's
+   * default collation (utf8mb4_unicode_ci) "jose@…" matched "josé@…"; identifiers, emails, codes
+   * and keys are therefore compared byte for byte (utf8mb4_bin).
+   */
+  it("an accent or case variant of B's member's email does not reach that member (MariaDB's default collation folded them)", async () => {
+    await seedUser(server, "josé.b@example.com", [{ role: "org_admin", orgId: B.orgId, eventId: null }])
+    const added = await send(server, {
+      method: "POST",
+      path: `/api/v1/orgs/${A.orgId}/members`,
+      headers: callers.get(CALLERS[0])!.headers,
+      json: { email: "Jose.B@example.com", name: "Jose", role: "staff", eventId: A.eventId },
+    })
+    expect(added.status, describeResponse(added)).toBe(201)
+    expect((added.json as { email: string }).email).toBe("jose.b@example.com")
+    expect(added.text).not.toContain(B.orgId)
+  })
+
+  /**
    * The control: every caller can use the same endpoints on its own tenant (so the refusals above
    * are about the tenant, not a broken example or token), and what it gets back carries no id of
    * another tenant. Orders and API keys are fresh per call, since cancelling or revoking is final.
    */
-  it.each([0, 1, 2])(
-    "serves caller #%i its own tenant, without a foreign id in any response",
-    async (i) => {
-      const caller = callers[i]!
+  it.each(CALLERS)(
+    "serves the %s its own tenant, without a foreign id in any response",
+    async (name) => {
+      const caller = callers.get(name)!
       const foreignIds = caller.role === "event_admin" ? [...idsOf(B), ...idsOf(A2).slice(1)] : idsOf(B)
       const failures: Array<string> = []
       let served = 0

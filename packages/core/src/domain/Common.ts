@@ -46,10 +46,15 @@ export const Slug = Schema.String.pipe(
 export const Name = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(200))
 export const Description = Schema.String.pipe(Schema.maxLength(10_000))
 
+/** Stored lower-cased; the length is checked after lower-casing, which can lengthen a string ("İ"). */
 export const Email = Schema.Trim.pipe(
   Schema.maxLength(254),
   Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an email address" }),
-  Schema.transform(Schema.String, { strict: true, decode: (s) => s.toLowerCase(), encode: (s) => s }),
+  Schema.transform(Schema.String.pipe(Schema.maxLength(254, { message: () => "is too long" })), {
+    strict: true,
+    decode: (s) => s.toLowerCase(),
+    encode: (s) => s,
+  }),
 )
 
 export const TimeZone = Schema.String.pipe(

@@ -215,7 +215,11 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
           data: { role },
         })
       }).pipe(sql.withTransaction, Effect.orDie)
-      return (yield* userById(userId)).pipe(Option.getOrThrow)
+      const user = (yield* userById(userId)).pipe(Option.getOrThrow)
+      // An org admin sees the person's roles in their own org only, never what they hold elsewhere.
+      return scope.orgId === null
+        ? user
+        : new User({ ...user, grants: user.grants.filter((g) => g.orgId === scope.orgId) })
     })
 
     const membersOf = Effect.fn("Identity.membersOf")(function* (orgId: OrgId) {

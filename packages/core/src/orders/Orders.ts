@@ -291,7 +291,11 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
         })
 
       const orderId = yield* placeOnce("fast").pipe(
-        Effect.catchTag("NeedsFullLock", () => placeOnce("locked")),
+        Effect.catchTag("NeedsFullLock", () =>
+          placeOnce("locked").pipe(
+            Effect.catchTag("NeedsFullLock", () => Effect.dieMessage("the locked path never asks for a lock")),
+          ),
+        ),
         Effect.catchTag("IdempotencyHit", () =>
           Effect.gen(function* () {
             const rows = yield* sql<{ requestHash: string; orderId: string }>`SELECT request_hash, order_id

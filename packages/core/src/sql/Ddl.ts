@@ -9,6 +9,8 @@ export const columnTypes = (dialect: Dialect) =>
     ? {
         id: "CHAR(36)",
         text: (n: number) => `VARCHAR(${n})`,
+        /** Compared byte for byte: identifiers, emails, codes, keys (the default collation folds case and accents). */
+        exact: (n: number) => `VARCHAR(${n}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
         longText: "MEDIUMTEXT",
         int: "INT",
         bigint: "BIGINT",
@@ -18,6 +20,7 @@ export const columnTypes = (dialect: Dialect) =>
     : {
         id: "TEXT",
         text: (_n: number) => "TEXT",
+        exact: (_n: number) => "TEXT",
         longText: "TEXT",
         int: "INTEGER",
         bigint: "INTEGER",

@@ -105,6 +105,22 @@ export const placeOrder = async (server: TestServer, eventId: string, ticketType
   return { orderId: placed.order.id, orderToken: placed.accessToken }
 }
 
+/** A user with the given grants (no password), e.g. someone who works for two organisers. */
+export const seedUser = (
+  server: TestServer,
+  email: string,
+  grants: ReadonlyArray<{ role: "org_admin" | "event_admin" | "staff"; orgId: string; eventId: string | null }>,
+) =>
+  server.run(
+    Effect.gen(function* () {
+      const identity = yield* Identity
+      const user = yield* identity.createUser({ email, name: "Shared Person" })
+      for (const g of grants)
+        yield* identity.grant(user.id, g.role, { orgId: g.orgId as never, eventId: g.eventId as never })
+      return user.id
+    }).pipe(Effect.orDie),
+  )
+
 export const createApiKey = (server: TestServer, orgId: string, role: "org_admin" | "staff", eventId?: string) =>
   server.run(
     Effect.flatMap(Identity, (identity) =>
@@ -143,6 +159,8 @@ export const send = async (server: { url: string }, request: RawRequest): Promis
       ...request.headers,
     },
     ...(body === undefined ? {} : { body }),
+    // A hung request fails as itself, with the request in the report, not as a test timeout.
+    signal: AbortSignal.timeout(15_000),
   })
   const text = await response.text()
   let json: unknown
