@@ -57,18 +57,22 @@ export const Email = Schema.Trim.pipe(
   }),
 )
 
+/** Zones already accepted by Intl: constructing a formatter per check costs ~50 µs on every row read. */
+const knownTimeZones = new Set<string>()
+const isTimeZone = (tz: string) => {
+  if (knownTimeZones.has(tz)) return true
+  if (tz.length === 0 || tz.length > 64) return false
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz })
+  } catch {
+    return false
+  }
+  knownTimeZones.add(tz)
+  return true
+}
+
 export const TimeZone = Schema.String.pipe(
-  Schema.filter(
-    (tz) => {
-      try {
-        new Intl.DateTimeFormat("en", { timeZone: tz })
-        return tz.length > 0 && tz.length <= 64
-      } catch {
-        return false
-      }
-    },
-    { message: () => "must be an IANA time zone such as Europe/Zurich" },
-  ),
+  Schema.filter(isTimeZone, { message: () => "must be an IANA time zone such as Europe/Zurich" }),
 )
 
 export const Locale = Schema.Literal("en", "de", "fr", "it")

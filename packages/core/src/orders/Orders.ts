@@ -218,12 +218,6 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
                 Effect.catchTag("SqlError", (e) => Effect.fail(isUniqueViolation(e) ? new IdempotencyHit() : e)),
               )
             }
-            // Lock order is fixed (ticket types by id, then the promo code) so no two orders deadlock.
-            const allocations: Array<Allocation> = []
-            for (const line of totals.lines) {
-              allocations.push(...(yield* inventory.take(line.ticketTypeId as TicketTypeId, line.quantity, mode)))
-            }
-            if (promo) yield* promoCodes.redeem(promo.id)
             yield* sql`INSERT INTO orders ${sql.insert({
               id,
               ...stamps,
@@ -255,6 +249,31 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
                 vatRateBp: line.vatRateBp,
               })),
             )}`
+            yield* audit.record({
+              action: "order.placed",
+              targetType: "order",
+              targetId: id,
+              orgId: event.orgId,
+              eventId: event.id,
+              data: { totalMinor: totals.totalMinor, tickets: totals.lines.reduce((n, l) => n + l.quantity, 0) },
+            })
+            if (free) {
+              yield* audit.record({
+                action: "order.paid",
+                targetType: "order",
+                targetId: id,
+                orgId: event.orgId,
+                eventId: event.id,
+                data: { provider: "free" },
+              })
+            }
+            // Contended rows last, so their locks are held for as short a time as possible before
+            // COMMIT; among them a fixed order (ticket types by id, then the promo code): no deadlocks.
+            const allocations: Array<Allocation> = []
+            for (const line of totals.lines) {
+              allocations.push(...(yield* inventory.take(line.ticketTypeId as TicketTypeId, line.quantity, mode)))
+            }
+            if (promo) yield* promoCodes.redeem(promo.id)
             yield* sql`INSERT INTO holds ${sql.insert(
               allocations.map((a, i) => ({
                 id: uuidv7(now + i),
@@ -267,30 +286,32 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
                 expiresAt: expiresAt ?? now,
               })),
             )}`
-            yield* audit.record({
-              action: "order.placed",
-              targetType: "order",
-              targetId: id,
-              orgId: event.orgId,
-              eventId: event.id,
-              data: { totalMinor: totals.totalMinor, tickets: allocations.reduce((n, a) => n + a.quantity, 0) },
+            return new Order({
+              id,
+              ...stamps,
+              status,
+              currency: event.currency,
+              buyerEmail: input.buyer.email,
+              buyerName: input.buyer.name,
+              locale: input.locale,
+              promoCodeId: promo?.id ?? null,
+              items: totals.lines.map(
+                (line) => new OrderItem({ ...line, ticketTypeId: line.ticketTypeId as TicketTypeId }, true),
+              ),
+              subtotalMinor: totals.subtotalMinor,
+              discountMinor: totals.discountMinor,
+              totalMinor: totals.totalMinor,
+              vatMinor: totals.vatMinor,
+              vatBreakdown: totals.vatBreakdown,
+              expiresAt,
+              paidAt: free ? now : null,
+              cancelledAt: null,
             })
-            if (free) {
-              yield* audit.record({
-                action: "order.paid",
-                targetType: "order",
-                targetId: id,
-                orgId: event.orgId,
-                eventId: event.id,
-                data: { provider: "free" },
-              })
-            }
-            return id
           })
           return yield* retryConflicts(sql.withTransaction(transaction))
         })
 
-      const orderId = yield* placeOnce("fast").pipe(
+      const order = yield* placeOnce("fast").pipe(
         Effect.catchTag("NeedsFullLock", () =>
           placeOnce("locked").pipe(
             Effect.catchTag("NeedsFullLock", () => Effect.dieMessage("the locked path never asks for a lock")),
@@ -307,13 +328,13 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
                 detail: "This Idempotency-Key was used for a different request",
               })
             }
-            return hit.orderId as OrderId
+            // A replay answers with the order as stored now, which may have moved on (paid, expired).
+            return yield* selectOrder(hit.orderId)
           }),
         ),
         Effect.catchTag("SqlError", Effect.die),
         withCaller(buyer),
       )
-      const order = yield* selectOrder(orderId).pipe(withCaller(buyer))
       return new PlacedOrder({ order, accessToken: accessTokenFor(order.id) })
     })
 

@@ -26,11 +26,12 @@ export const toPage = <A extends { readonly id: string }>(rows: ReadonlyArray<A>
  * row, so corrupt data fails loudly instead of leaking into responses.
  */
 export const rowDecoder = <A, Fields extends Schema.Struct.Fields>(
-  schema: { readonly fields: Fields; new (props: Schema.Struct.Type<Fields>): A },
+  schema: { readonly fields: Fields; new (props: Schema.Struct.Type<Fields>, disableValidation?: boolean): A },
   options: { readonly json?: ReadonlyArray<string>; readonly bool?: ReadonlyArray<string> } = {},
 ) => {
   const validate = Schema.decodeUnknown(Schema.typeSchema(Schema.Struct(schema.fields)))
-  const decode = (value: unknown) => Effect.map(validate(value), (props) => new schema(props as never))
+  // Validated once by `validate`; the class constructor would check every field a second time.
+  const decode = (value: unknown) => Effect.map(validate(value), (props) => new schema(props as never, true))
   return (row: Record<string, unknown>): Effect.Effect<A> => {
     const value: Record<string, unknown> = { ...row }
     for (const key of options.json ?? []) {
