@@ -5,6 +5,8 @@
 set -euo pipefail
 
 SERVICES_DIR="${SERVICES_DIR:-$(mktemp -d /tmp/sratix-services.XXXXXX)}"
+# mktemp makes the folder 0700; mariadbd runs as the mysql user and must reach its data inside.
+chmod 755 "$SERVICES_DIR"
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -34,7 +36,11 @@ start_mariadb() {
   mkdir -p "$dir/data"
   chown -R mysql:mysql "$dir"
   mariadb-install-db --user=mysql --datadir="$dir/data" --auth-root-authentication-method=socket \
-    --skip-test-db >"$dir/install.log" 2>&1
+    --skip-test-db >"$dir/install.log" 2>&1 || {
+    echo "services: mariadb-install-db failed:" >&2
+    tail -20 "$dir/install.log" >&2
+    return 1
+  }
   start-stop-daemon --start --background --pidfile "$MARIADB_PID" --exec /usr/sbin/mariadbd -- \
     --no-defaults --user=mysql --datadir="$dir/data" --socket="$MARIADB_SOCKET" --pid-file="$MARIADB_PID" \
     --port="$MARIADB_PORT" --bind-address=127.0.0.1 --character-set-server=utf8mb4 \
