@@ -206,6 +206,27 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
           const status: OrderStatus = free ? "paid" : "pending_payment"
           const expiresAt = free ? null : now + config.holdMinutes * 60_000
           const stamps = { orgId: event.orgId, eventId: event.id, createdAt: now, updatedAt: now }
+          const order = new Order({
+            id,
+            ...stamps,
+            status,
+            currency: event.currency,
+            buyerEmail: input.buyer.email,
+            buyerName: input.buyer.name,
+            locale: input.locale,
+            promoCodeId: promo?.id ?? null,
+            items: totals.lines.map(
+              (line) => new OrderItem({ ...line, ticketTypeId: line.ticketTypeId as TicketTypeId }, true),
+            ),
+            subtotalMinor: totals.subtotalMinor,
+            discountMinor: totals.discountMinor,
+            totalMinor: totals.totalMinor,
+            vatMinor: totals.vatMinor,
+            vatBreakdown: totals.vatBreakdown,
+            expiresAt,
+            paidAt: free ? now : null,
+            cancelledAt: null,
+          })
 
           const transaction = Effect.gen(function* () {
             if (idempotencyKey !== undefined) {
@@ -218,24 +239,8 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
                 Effect.catchTag("SqlError", (e) => Effect.fail(isUniqueViolation(e) ? new IdempotencyHit() : e)),
               )
             }
-            yield* sql`INSERT INTO orders ${sql.insert({
-              id,
-              ...stamps,
-              status,
-              currency: event.currency,
-              buyerEmail: input.buyer.email,
-              buyerName: input.buyer.name,
-              locale: input.locale,
-              promoCodeId: promo?.id ?? null,
-              subtotalMinor: totals.subtotalMinor,
-              discountMinor: totals.discountMinor,
-              totalMinor: totals.totalMinor,
-              vatMinor: totals.vatMinor,
-              vatBreakdown: JSON.stringify(totals.vatBreakdown),
-              expiresAt,
-              paidAt: free ? now : null,
-              cancelledAt: null,
-            })}`
+            const { items: _, ...orderRow } = order
+            yield* sql`INSERT INTO orders ${sql.insert({ ...orderRow, vatBreakdown: JSON.stringify(order.vatBreakdown) })}`
             yield* sql`INSERT INTO order_items ${sql.insert(
               totals.lines.map((line, i) => ({
                 id: uuidv7(now + i),
@@ -286,27 +291,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
                 expiresAt: expiresAt ?? now,
               })),
             )}`
-            return new Order({
-              id,
-              ...stamps,
-              status,
-              currency: event.currency,
-              buyerEmail: input.buyer.email,
-              buyerName: input.buyer.name,
-              locale: input.locale,
-              promoCodeId: promo?.id ?? null,
-              items: totals.lines.map(
-                (line) => new OrderItem({ ...line, ticketTypeId: line.ticketTypeId as TicketTypeId }, true),
-              ),
-              subtotalMinor: totals.subtotalMinor,
-              discountMinor: totals.discountMinor,
-              totalMinor: totals.totalMinor,
-              vatMinor: totals.vatMinor,
-              vatBreakdown: totals.vatBreakdown,
-              expiresAt,
-              paidAt: free ? now : null,
-              cancelledAt: null,
-            })
+            return order
           })
           return yield* retryConflicts(sql.withTransaction(transaction))
         })
