@@ -18,6 +18,21 @@ const withUser = Effect.gen(function* () {
 })
 
 describe.concurrent.each(engines)("Identity on %s", (engine) => {
+  it.effect("createAdmin commits the user and the super_admin grant together, or neither", () =>
+    Effect.gen(function* () {
+      const identity = yield* Identity
+      const sql = yield* SqlClient.SqlClient
+      const admin = yield* identity.createAdmin({ email: "root@example.ch", name: "Root", password })
+      expect(admin.grants).toEqual([{ role: "super_admin", orgId: null, eventId: null }])
+      expect(yield* outcome(identity.createAdmin({ email: "root@example.ch", name: "Again", password }))).toBe(
+        "Conflict",
+      )
+      const users = yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM users`
+      const grants = yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM role_grants`
+      expect([Number(users[0]!.n), Number(grants[0]!.n)]).toEqual([1, 1])
+    }).pipe(Effect.provide(systemLayer(engine))),
+  )
+
   it.effect("a correct password logs in; the access token authenticates as that user", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(T0)

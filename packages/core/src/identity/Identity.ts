@@ -222,6 +222,13 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
         : new User({ ...user, grants: user.grants.filter((g) => g.orgId === scope.orgId) })
     })
 
+    /** The first (or another) platform administrator: the user and the grant commit together. */
+    const createAdmin = Effect.fn("Identity.createAdmin")(function* (input: CreateUser) {
+      return yield* Effect.flatMap(createUser(input), (user) =>
+        grant(user.id, "super_admin", { orgId: null, eventId: null }),
+      ).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+    })
+
     const membersOf = Effect.fn("Identity.membersOf")(function* (orgId: OrgId) {
       const rows = yield* sql<{ userId: string }>`SELECT DISTINCT user_id FROM role_grants WHERE org_id = ${orgId}
         ORDER BY user_id LIMIT 1000`.pipe(Effect.orDie)
@@ -510,6 +517,7 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
 
     return {
       createUser,
+      createAdmin,
       findUserByEmail,
       grant,
       membersOf,

@@ -42,8 +42,7 @@ export default class AdminCreate extends BaseCommand<typeof AdminCreate> {
     const user = await this.withCore(
       Effect.gen(function* () {
         const identity = yield* Identity
-        const created = yield* identity.createUser(input.right)
-        return yield* identity.grant(created.id, "super_admin", { orgId: null, eventId: null })
+        return yield* identity.createAdmin(input.right)
       }),
       { hints: { Conflict: "use another --email, or sign in with the existing account" } },
     )
