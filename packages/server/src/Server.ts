@@ -225,8 +225,11 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   }
 }
 
-/** `sratix serve`: runs until SIGINT or SIGTERM, then shuts down gracefully. */
-export const runServer = async (options: { environment: Environment; demo: boolean }): Promise<void> => {
+/** `sratix serve`: runs until SIGINT or SIGTERM, then shuts down gracefully; resolves with where it listened. */
+export const runServer = async (options: {
+  environment: Environment
+  demo: boolean
+}): Promise<{ readonly url: string; readonly port: number }> => {
   const running = await startServer(options)
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -237,4 +240,5 @@ export const runServer = async (options: { environment: Environment; demo: boole
     process.on("SIGINT", stop)
     process.on("SIGTERM", stop)
   })
+  return { url: running.url, port: running.port }
 }

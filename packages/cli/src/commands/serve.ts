@@ -30,7 +30,7 @@ export default class Serve extends BaseCommand<typeof Serve> {
       this.flags.port === undefined ? this.environment : { ...this.environment, port: this.flags.port }
     // Loaded on demand: the other commands should not pay for loading the HTTP server.
     const { runServer } = await import("@sratix/server")
-    await runServer({ environment, demo: this.flags.demo })
-    return { stopped: true, host: environment.host, port: environment.port, demo: this.flags.demo }
+    const { port } = await runServer({ environment, demo: this.flags.demo })
+    return { stopped: true, host: environment.host, port, demo: this.flags.demo }
   }
 }
