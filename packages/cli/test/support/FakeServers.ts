@@ -86,7 +86,7 @@ export const fakeSmtp = (options: { greeting?: string; extensions?: ReadonlyArra
           const lines = ["fake.example greets you", ...extensions]
           socket.write(lines.map((l, i) => `250${i === lines.length - 1 ? " " : "-"}${l}\r\n`).join(""))
         } else if (/^QUIT/i.test(line)) socket.end("221 bye\r\n")
-        else socket.write("502 not implemented\r\n")
+        else socket.write("502 5.5.2 command not recognised\r\n")
         end = buffer.indexOf("\r\n")
       }
     })
