@@ -3,9 +3,9 @@ import { Clock, Effect } from "effect"
 import { Audit } from "../audit/Audit.js"
 import type { Event } from "../domain/Event.js"
 import { type EventId, type PromoCodeId, type TicketTypeId, uuidv7 } from "../domain/Ids.js"
+import { definedFields } from "../domain/Patch.js"
 import { Conflict, InvalidRequest, NotFound, PromoCodeUnavailable } from "../domain/Problems.js"
 import { type CreatePromoCode, PromoCode, type UpdatePromoCode } from "../domain/PromoCode.js"
-import { stripUndefined } from "../events/Events.js"
 import { isUniqueViolation } from "../sql/Errors.js"
 import { affectedRows, decodeCursor, rowDecoder, toPage } from "../sql/Rows.js"
 import { tenantScope } from "../sql/Tenant.js"
@@ -111,7 +111,8 @@ export class PromoCodes extends Effect.Service<PromoCodes>()("sratix/catalog/Pro
     ) {
       return yield* Effect.gen(function* () {
         const current = yield* get(eventId, id)
-        const next = new PromoCode({ ...current, ...stripUndefined(patch), updatedAt: yield* Clock.currentTimeMillis })
+        const changes = definedFields(patch)
+        const next = new PromoCode({ ...current, ...changes, updatedAt: yield* Clock.currentTimeMillis })
         if (next.maxUses !== null && next.maxUses < current.uses) {
           return yield* new InvalidRequest({
             detail: `maxUses cannot go below the ${current.uses} uses already made`,
@@ -134,7 +135,7 @@ export class PromoCodes extends Effect.Service<PromoCodes>()("sratix/catalog/Pro
           targetId: id,
           orgId: current.orgId,
           eventId,
-          data: { fields: Object.keys(stripUndefined(patch)) },
+          data: { fields: Object.keys(changes) },
         })
         return next
       }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))

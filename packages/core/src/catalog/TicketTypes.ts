@@ -5,6 +5,7 @@ import { Audit } from "../audit/Audit.js"
 import { CoreConfig } from "../config/CoreConfig.js"
 import type { Event } from "../domain/Event.js"
 import { type EventId, type TicketTypeId, uuidv7 } from "../domain/Ids.js"
+import { definedFields } from "../domain/Patch.js"
 import { InvalidRequest, NotFound } from "../domain/Problems.js"
 import {
   type CreateTicketType,
@@ -12,7 +13,6 @@ import {
   TicketTypeWithAvailability,
   type UpdateTicketType,
 } from "../domain/TicketType.js"
-import { stripUndefined } from "../events/Events.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { rowDecoder } from "../sql/Rows.js"
 import { tenantScope } from "../sql/Tenant.js"
@@ -99,7 +99,8 @@ export class TicketTypes extends Effect.Service<TicketTypes>()("sratix/catalog/T
     ) {
       return yield* Effect.gen(function* () {
         const current = yield* get(eventId, id)
-        const next = { ...current, ...stripUndefined(patch) }
+        const changes = definedFields(patch)
+        const next = { ...current, ...changes }
         if (next.salesStartAt !== null && next.salesEndAt !== null && next.salesEndAt <= next.salesStartAt) {
           return yield* new InvalidRequest({ detail: "salesEndAt must be after salesStartAt", field: "salesEndAt" })
         }
@@ -132,7 +133,7 @@ export class TicketTypes extends Effect.Service<TicketTypes>()("sratix/catalog/T
           targetId: id,
           orgId: current.orgId,
           eventId,
-          data: { fields: Object.keys(stripUndefined(patch)) },
+          data: { fields: Object.keys(changes) },
         })
         return new TicketTypeWithAvailability({ ...fields, available, updatedAt: now })
       }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))

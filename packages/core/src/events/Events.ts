@@ -3,6 +3,7 @@ import { Clock, Effect } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { type CreateEvent, Event, eventTransitions, type UpdateEvent } from "../domain/Event.js"
 import { type EventId, type OrgId, uuidv7 } from "../domain/Ids.js"
+import { definedFields } from "../domain/Patch.js"
 import { Conflict, InvalidRequest, InvalidStateTransition, NotFound } from "../domain/Problems.js"
 import { isUniqueViolation } from "../sql/Errors.js"
 import { decodeCursor, rowDecoder, toPage } from "../sql/Rows.js"
@@ -90,7 +91,8 @@ export class Events extends Effect.Service<Events>()("sratix/events/Events", {
     const update = Effect.fn("Events.update")(function* (id: EventId, patch: UpdateEvent) {
       return yield* Effect.gen(function* () {
         const current = yield* get(id)
-        const next = { ...current, ...stripUndefined(patch) }
+        const changes = definedFields(patch)
+        const next = { ...current, ...changes }
         if (next.endsAt <= next.startsAt) {
           return yield* new InvalidRequest({ detail: "endsAt must be after startsAt", field: "endsAt" })
         }
@@ -130,7 +132,7 @@ export class Events extends Effect.Service<Events>()("sratix/events/Events", {
           targetId: id,
           orgId: current.orgId,
           eventId: id,
-          data: { fields: Object.keys(stripUndefined(patch)) },
+          data: { fields: Object.keys(changes) },
         })
         return updated
       }).pipe(
@@ -143,6 +145,3 @@ export class Events extends Effect.Service<Events>()("sratix/events/Events", {
   }),
   dependencies: [Audit.Default],
 }) {}
-
-export const stripUndefined = <T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never
