@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Private MariaDB and Redis instances for the test suite: own ports, data folders and pid files,
+# Private MariaDB and Redis instances (and the Debian packages the tests use) for the test suite: own ports, data folders and pid files,
 # so they run beside anything else on the machine and are stopped by pid, never by name.
 # Usage: source scripts/services.sh; services_start; ...; services_stop
 set -euo pipefail
@@ -20,6 +20,12 @@ ensure_debian_packages() {
   local missing=()
   command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  # Browser tests, badge PDFs and QR checks: Debian's Chromium (never a downloaded build), fonts for
+  # stable rendering in all four languages, and the tools that read PDFs and QR codes back.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -d /usr/share/fonts/truetype/liberation ] || missing+=(fonts-liberation)
+  command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+  command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "services: installing ${missing[*]} from Debian" >&2
     export DEBIAN_FRONTEND=noninteractive
