@@ -26,6 +26,8 @@ ensure_debian_packages() {
   [ -d /usr/share/fonts/truetype/liberation ] || missing+=(fonts-liberation)
   command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
   command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+  # A real WordPress theme's stylesheet, the host page of the widget isolation test.
+  [ -f /usr/share/wordpress/wp-content/themes/twentytwentyone/style.css ] || missing+=(wordpress-theme-twentytwentyone)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "services: installing ${missing[*]} from Debian" >&2
     export DEBIAN_FRONTEND=noninteractive

@@ -1,5 +1,7 @@
+import { Errors } from "@oclif/core"
 import { EventId, NotFound, Organizations, OrgId } from "@sratix/core"
 import { Effect, Schema } from "effect"
+import { ExitCode } from "./Failures.js"
 
 interface Page<A> {
   readonly items: ReadonlyArray<A>
@@ -27,6 +29,14 @@ export const listOrganizations = Effect.flatMap(Organizations, (orgs) => allPage
 
 const isOrgId = Schema.is(OrgId)
 export const isEventId = Schema.is(EventId)
+
+/** An event id given on the command line, checked before any database work (exit 2 when malformed). */
+export const requireEventId = (value: string, bin: string): EventId => {
+  if (isEventId(value)) return value
+  throw new Errors.CLIError(`"${value}" is not an event id (a UUID): find it with \`${bin} event list\``, {
+    exit: ExitCode.invalidInput,
+  })
+}
 
 /** `--org` takes an organisation id or its slug, whichever the operator has at hand. */
 export const resolveOrganization = (slugOrId: string) =>

@@ -3,12 +3,14 @@ import { Audit } from "./audit/Audit.js"
 import { PromoCodes } from "./catalog/PromoCodes.js"
 import { TicketTypes } from "./catalog/TicketTypes.js"
 import { Events } from "./events/Events.js"
+import { FormSchemas } from "./forms/FormSchemas.js"
+import { Submissions } from "./forms/Submissions.js"
 import { Identity } from "./identity/Identity.js"
 import { Inventory } from "./inventory/Inventory.js"
 import { Orders } from "./orders/Orders.js"
 import { Organizations } from "./organizations/Organizations.js"
 
-/** Every core service; needs a SqlClient, DatabaseInfo and CoreConfig. */
+/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig and FileStorage. */
 export const CoreServices = Layer.mergeAll(
   Audit.Default,
   Organizations.Default,
@@ -16,6 +18,8 @@ export const CoreServices = Layer.mergeAll(
   TicketTypes.Default,
   PromoCodes.Default,
   Inventory.Default,
+  FormSchemas.Default,
+  Submissions.Default,
   Orders.Default,
   Identity.Default,
 )

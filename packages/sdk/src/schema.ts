@@ -348,6 +348,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{eventId}/forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["forms.list"];
+        put?: never;
+        /** @description Saves a form as the event's next version. Versions never change; activate one to put it in front of buyers. */
+        post: operations["forms.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/forms/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["forms.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/forms/{version}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Makes this version the one buyers fill in from now on. */
+        post: operations["forms.activate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/submissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Attendees' answers, each with the form version they saw and their consents with time. */
+        get: operations["forms.submissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{eventId}/uploads/{uploadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A file an attendee uploaded with their form, as an attachment. */
+        get: operations["forms.download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/events": {
         parameters: {
             query?: never;
@@ -393,6 +477,40 @@ export interface paths {
         get: operations["public.availability"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/events/{eventId}/form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event's active registration form; 404 when it asks nothing beyond the buyer. */
+        get: operations["public.getForm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/events/{eventId}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Uploads the file for a file field, sent raw in its own media type. Put the returned `uploadId` in that field's answer; files no order claims within a day are deleted. */
+        post: operations["public.upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -988,6 +1106,233 @@ export interface components {
             grossMinor: components["schemas"]["MinorUnits"];
             vatMinor: components["schemas"]["MinorUnits"];
         };
+        FormDefinition: {
+            /**
+             * minLength(1)
+             * @description a string at least 1 character(s) long
+             */
+            name: string;
+            /**
+             * maxItems(300)
+             * @description an array of at most 300 item(s)
+             */
+            fields: components["schemas"]["FormField"][];
+            /**
+             * maxItems(50)
+             * @description an array of at most 50 item(s)
+             */
+            sections?: components["schemas"]["FormSection"][];
+            ticketTypeFieldMappings?: {
+                [key: string]: string[];
+            };
+        };
+        FormField: {
+            /**
+             * maxLength(64)
+             * @description a string at most 64 character(s) long
+             */
+            id: string;
+            /** @enum {string} */
+            type: "text" | "email" | "phone" | "select" | "multi-select" | "checkbox" | "radio" | "textarea" | "date" | "file" | "number" | "country" | "canton" | "consent" | "group";
+            label: components["schemas"]["LocalizedText"];
+            help?: components["schemas"]["LocalizedText"];
+            placeholder?: components["schemas"]["LocalizedText"];
+            required?: boolean;
+            /**
+             * maxLength(500)
+             * @description a string at most 500 character(s) long
+             */
+            requiredJustification?: string;
+            validation?: components["schemas"]["FieldValidation"];
+            /**
+             * maxItems(500)
+             * @description an array of at most 500 item(s)
+             */
+            options?: components["schemas"]["FieldOption"][];
+            /**
+             * maxLength(64)
+             * @description a string at most 64 character(s) long
+             */
+            section?: string;
+            order?: components["schemas"]["Int"];
+            /**
+             * maxItems(20)
+             * @description an array of at most 20 item(s)
+             */
+            conditions?: components["schemas"]["FieldCondition"][];
+            /**
+             * maxLength(100)
+             * @description a string at most 100 character(s) long
+             */
+            consentPurpose?: string;
+            /** @enum {string} */
+            legalBasis?: "consent" | "contract" | "legal_obligation" | "vital_interests" | "public_task" | "legitimate_interests";
+            /**
+             * maxItems(100)
+             * @description an array of at most 100 item(s)
+             */
+            fields?: components["schemas"]["FormField"][];
+            /** @enum {string} */
+            normalizeAs?: "email" | "first_name" | "last_name" | "full_name" | "organization" | "phone" | "dietary";
+        };
+        LocalizedText: {
+            /**
+             * minLength(1)
+             * @description a string at least 1 character(s) long
+             */
+            en: string;
+            /**
+             * maxLength(2000)
+             * @description a string at most 2000 character(s) long
+             */
+            de?: string;
+            /**
+             * maxLength(2000)
+             * @description a string at most 2000 character(s) long
+             */
+            fr?: string;
+            /**
+             * maxLength(2000)
+             * @description a string at most 2000 character(s) long
+             */
+            it?: string;
+        };
+        FieldValidation: {
+            minLength?: components["schemas"]["NonNegativeInt"];
+            /**
+             * lessThanOrEqualTo(100000)
+             * @description a number less than or equal to 100000
+             */
+            maxLength?: components["schemas"]["NonNegativeInt"];
+            /**
+             * maxLength(500)
+             * @description a string at most 500 character(s) long
+             */
+            pattern?: string;
+            min?: number | string;
+            max?: number | string;
+            integer?: boolean;
+            minItems?: components["schemas"]["NonNegativeInt"];
+            maxItems?: components["schemas"]["NonNegativeInt"];
+            /**
+             * maxItems(20)
+             * @description an array of at most 20 item(s)
+             */
+            fileTypes?: string[];
+            /**
+             * between(1, 20971520)
+             * @description a number between 1 and 20971520
+             */
+            maxFileBytes?: components["schemas"]["Int"];
+        };
+        /**
+         * int
+         * @description an integer
+         */
+        NonNegativeInt: number;
+        FieldOption: {
+            /**
+             * maxLength(200)
+             * @description a string at most 200 character(s) long
+             */
+            value: string;
+            label: components["schemas"]["LocalizedText"];
+        };
+        FieldCondition: {
+            /**
+             * maxLength(64)
+             * @description a string at most 64 character(s) long
+             */
+            field: string;
+            /** @enum {string} */
+            operator: "eq" | "neq" | "in" | "not_in" | "gt" | "lt" | "exists";
+            value?: string | number | boolean | (string | number)[];
+        };
+        FormSection: {
+            /**
+             * maxLength(64)
+             * @description a string at most 64 character(s) long
+             */
+            id: string;
+            label: components["schemas"]["LocalizedText"];
+            order: components["schemas"]["Int"];
+        };
+        FormSchemaVersion: {
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            id: string;
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            orgId: string;
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            eventId: string;
+            version: components["schemas"]["Int"];
+            name: string;
+            definition: components["schemas"]["FormDefinition"];
+            active: boolean;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        FormDefinitionInvalid: {
+            /** @enum {string} */
+            type: "https://sratix.org/problems/form-definition-invalid";
+            /** @enum {string} */
+            title: "Form definition invalid";
+            /** @enum {number} */
+            status: 422;
+            detail: string;
+            field: string | null;
+            issues: {
+                field: string | null;
+                message: string;
+            }[];
+            /** @enum {string} */
+            _tag: "FormDefinitionInvalid";
+        };
+        FormVersionList: {
+            items: components["schemas"]["FormSchemaVersion"][];
+        };
+        SubmissionPage: {
+            items: components["schemas"]["Submission"][];
+            /** @description Pass as ?cursor= for the next page */
+            nextCursor: string | null;
+        };
+        Submission: {
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            id: string;
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            orgId: string;
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            eventId: string;
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            orderId: string;
+            attendeeIndex: components["schemas"]["Int"];
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            ticketTypeId: string;
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            schemaId: string;
+            schemaVersion: components["schemas"]["Int"];
+            /** @enum {string} */
+            locale: "en" | "de" | "fr" | "it";
+            answers: components["schemas"]["FormAnswers"];
+            submittedAt: components["schemas"]["Timestamp"];
+            email: string | null;
+            firstName: string | null;
+            lastName: string | null;
+            fullName: string | null;
+            organization: string | null;
+            phone: string | null;
+            dietaryFlags: string[];
+            consents: components["schemas"]["ConsentRecord"][];
+        };
+        FormAnswers: {
+            [key: string]: components["schemas"]["AnswerValue"];
+        };
+        AnswerValue: string | number | boolean | null | string[];
+        ConsentRecord: {
+            fieldId: string;
+            purpose: string;
+            legalBasis: string;
+            granted: boolean;
+            decidedAt: components["schemas"]["Timestamp"];
+        };
         PublicEventPage: {
             items: components["schemas"]["PublicEvent"][];
             /** @description Pass as ?cursor= for the next page */
@@ -1049,6 +1394,36 @@ export interface components {
                 available: components["schemas"]["Int"];
             }[];
         };
+        PublicForm: {
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            schemaId: string;
+            version: components["schemas"]["Int"];
+            definition: components["schemas"]["FormDefinition"];
+        };
+        UploadReceipt: {
+            uploadId: string;
+            contentType: string;
+            sizeBytes: components["schemas"]["Int"];
+        };
+        FormInvalid: {
+            /** @enum {string} */
+            type: "https://sratix.org/problems/form-invalid";
+            /** @enum {string} */
+            title: "Form answers invalid";
+            /** @enum {number} */
+            status: 422;
+            detail: string;
+            field: string;
+            errors: components["schemas"]["FormAnswerError"][];
+            /** @enum {string} */
+            _tag: "FormInvalid";
+        };
+        FormAnswerError: {
+            attendee?: components["schemas"]["Int"];
+            field: string;
+            code: string;
+            message: string;
+        };
         PlaceOrder: {
             /**
              * maxItems(20)
@@ -1068,6 +1443,11 @@ export interface components {
             promoCode?: string;
             /** @enum {string} */
             locale?: "en" | "de" | "fr" | "it";
+            /**
+             * maxItems(2000)
+             * @description One per seat, with that attendee's answers to the event's active form; required when the event has one
+             */
+            attendees?: components["schemas"]["AttendeeInput"][];
         };
         OrderLine: {
             /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
@@ -1077,6 +1457,11 @@ export interface components {
              * @description a number between 1 and 100
              */
             quantity: components["schemas"]["Int"];
+        };
+        AttendeeInput: {
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            ticketTypeId: string;
+            answers: components["schemas"]["FormAnswers"];
         };
         PlacedOrder: {
             order: components["schemas"]["Order"];
@@ -3146,6 +3531,389 @@ export interface operations {
             };
         };
     };
+    "forms.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description FormVersionList */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormVersionList"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "forms.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FormDefinition"];
+            };
+        };
+        responses: {
+            /** @description FormSchemaVersion */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSchemaVersion"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+            /** @description FormDefinitionInvalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FormDefinitionInvalid"];
+                };
+            };
+        };
+    };
+    "forms.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                eventId: string;
+                /** @description a string to be decoded into a number */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description FormSchemaVersion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSchemaVersion"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "forms.activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                eventId: string;
+                /** @description a string to be decoded into a number */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description FormSchemaVersion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSchemaVersion"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "forms.submissions": {
+        parameters: {
+            query?: {
+                /** @description a string at most 200 character(s) long */
+                cursor?: string;
+                limit?: number;
+                /** @description a string at most 254 character(s) long */
+                email?: string;
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                orderId?: string;
+                /** @description a string to be decoded into a number */
+                version?: string;
+            };
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SubmissionPage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmissionPage"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "forms.download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                eventId: string;
+                /** @description a string at most 80 character(s) long */
+                uploadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
     "public.listEvents": {
         parameters: {
             query?: {
@@ -3324,6 +4092,144 @@ export interface operations {
             };
         };
     };
+    "public.getForm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PublicForm */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicForm"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "public.upload": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Id of the file field the upload answers */
+                "x-sratix-field": string;
+                /** @description a string at most 255 character(s) long */
+                "x-sratix-filename"?: string;
+                /** @description a string at most 200 character(s) long */
+                "accept-language"?: string;
+            };
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description UploadReceipt */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadReceipt"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+            /** @description FormInvalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FormInvalid"];
+                };
+            };
+        };
+    };
     "public.placeOrder": {
         parameters: {
             query?: never;
@@ -3403,7 +4309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["InvalidRequest"] | components["schemas"]["IdempotencyKeyReused"];
+                    "application/problem+json": components["schemas"]["InvalidRequest"] | components["schemas"]["FormInvalid"] | components["schemas"]["IdempotencyKeyReused"];
                 };
             };
         };

@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AuthApi } from "./auth/Api.js"
 import { EventsApi } from "./events/Api.js"
+import { FormsApi } from "./forms/Api.js"
 import { HealthApi } from "./health/Api.js"
 import { OrdersApi } from "./orders/Api.js"
 import { OrgsApi } from "./orgs/Api.js"
@@ -19,6 +20,7 @@ export class SratixApi extends HttpApi.make("sratix")
   .add(TicketTypesApi)
   .add(PromoCodesApi)
   .add(OrdersApi)
+  .add(FormsApi)
   .add(PublicApi)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "SRAtix API")

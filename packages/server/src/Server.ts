@@ -11,12 +11,14 @@ import {
   Orders,
   PROBLEM_BASE,
   resolveSecret,
+  Submissions,
   seedDemo,
 } from "@sratix/core"
 import { Effect, Exit, Layer, ManagedRuntime, Schedule, Scope } from "effect"
 import { SratixApi } from "./Api.js"
 import { AuthLive } from "./auth/Http.js"
 import { EventsLive } from "./events/Http.js"
+import { FormsLive } from "./forms/Http.js"
 import { HealthLive } from "./health/Http.js"
 import { endpointRules } from "./http/Access.js"
 import { AuthorizationLive } from "./http/Authorization.js"
@@ -104,20 +106,39 @@ const finalizeSpec = (spec: OpenApiDocument): OpenApiDocument => {
 export const openApiSpec = (): OpenApiDocument => finalizeSpec(OpenApi.fromApi(SratixApi) as unknown as OpenApiDocument)
 
 const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
-  Layer.provide([HealthLive, AuthLive, OrgsLive, EventsLive, TicketTypesLive, PromoCodesLive, OrdersLive, PublicLive]),
+  Layer.provide([
+    HealthLive,
+    AuthLive,
+    OrgsLive,
+    EventsLive,
+    TicketTypesLive,
+    PromoCodesLive,
+    OrdersLive,
+    FormsLive,
+    PublicLive,
+  ]),
 )
 
-/** The hold sweeper runs in every instance; conditional updates make concurrent sweeps safe. */
+/**
+ * The sweepers run in every instance; conditional updates make concurrent sweeps safe. Holds are
+ * swept every few seconds, unclaimed uploads (kept for a day) every few minutes.
+ */
 const sweeper = (every: string, logger: Logger) =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const orders = yield* Orders
-      yield* orders.expireDue().pipe(
-        Effect.tap((n) => (n > 0 ? Effect.sync(() => logger.info("holds expired", { orders: n })) : Effect.void)),
-        Effect.catchAllCause((cause) => Effect.sync(() => logger.error("hold sweep failed", { cause: String(cause) }))),
-        Effect.repeat(Schedule.spaced(every as never)),
-        Effect.forkScoped,
-      )
+      const submissions = yield* Submissions
+      const sweep = <E, R>(name: string, run: Effect.Effect<number, E, R>, interval: string) =>
+        run.pipe(
+          Effect.tap((n) => (n > 0 ? Effect.sync(() => logger.info(`${name} swept`, { count: n })) : Effect.void)),
+          Effect.catchAllCause((cause) =>
+            Effect.sync(() => logger.error(`${name} sweep failed`, { cause: String(cause) })),
+          ),
+          Effect.repeat(Schedule.spaced(interval as never)),
+          Effect.forkScoped,
+        )
+      yield* sweep("expired holds", orders.expireDue(), every)
+      yield* sweep("unclaimed uploads", submissions.sweepUnclaimed(), "5 minutes")
     }),
   )
 
@@ -136,7 +157,14 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
   const cors = HttpMiddleware.cors({
     // A predicate, not the list: a list of one makes the middleware echo that origin to everyone.
     allowedOrigins: (origin) => environment.corsOrigins.includes(origin),
-    allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-order-token"],
+    allowedHeaders: [
+      "authorization",
+      "content-type",
+      "idempotency-key",
+      "x-order-token",
+      "x-sratix-field",
+      "x-sratix-filename",
+    ],
     exposedHeaders: ["retry-after"],
     maxAge: 600,
   })

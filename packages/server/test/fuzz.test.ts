@@ -321,7 +321,8 @@ const requestsFor = (rule: EndpointRule, fixture: EventFixture, superToken: stri
   const auth: Record<string, string> = rule.access.kind === "public" ? {} : bearer(superToken)
   const baseHeaders = { ...example.headers, ...auth }
   const canHaveBody = rule.method !== "GET" && rule.method !== "HEAD"
-  const validBody = example.body === undefined ? undefined : JSON.stringify(example.body)
+  const validBody = example.raw?.text ?? (example.body === undefined ? undefined : JSON.stringify(example.body))
+  const validContentType = example.raw?.contentType ?? "application/json"
   const make = (
     kind: string,
     parts: { path?: string; query?: string; headers?: Record<string, string>; body?: string },
@@ -333,7 +334,7 @@ const requestsFor = (rule: EndpointRule, fixture: EventFixture, superToken: stri
       path: (parts.path ?? validPath) + (parts.query ?? queryString(validQuery)),
       headers: parts.headers ?? {
         ...baseHeaders,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(body === undefined ? {} : { "content-type": validContentType }),
       },
       ...(body === undefined ? {} : { body }),
     })
@@ -401,7 +402,7 @@ const requestsFor = (rule: EndpointRule, fixture: EventFixture, superToken: stri
         })
         .map(({ values, drop }) => {
           const headers: Record<string, string> = { ...baseHeaders }
-          if (validBody !== undefined) headers["content-type"] = "application/json"
+          if (validBody !== undefined) headers["content-type"] = validContentType
           for (const [name, value] of values) headers[name] = value
           if (drop) delete headers[values[0]![0]]
           return make("mutated-declared-headers", { headers })
@@ -490,7 +491,7 @@ const requestsFor = (rule: EndpointRule, fixture: EventFixture, superToken: stri
       })
       .map(({ authorization, extra }) => {
         const headers: Record<string, string> = { ...example.headers }
-        if (validBody !== undefined) headers["content-type"] = "application/json"
+        if (validBody !== undefined) headers["content-type"] = validContentType
         for (const [name, value] of extra) {
           if (!HOP_BY_HOP.includes(name)) {
             headers[name] = value

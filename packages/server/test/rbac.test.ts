@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Identity, type Permission, type Role, rolePermissions, roleScope, roles } from "../../core/src/index.js"
 import { SratixApi } from "../src/Api.js"
 import { type EndpointRule, endpointRules } from "../src/http/Access.js"
+import { blankAttendees, optionalForm, SAMPLE_PDF } from "./support/Fixtures.js"
 import { api, login, PASSWORD, startTestServer, type TestServer, tokenFor } from "./support/TestServer.js"
 
 /**
@@ -23,17 +24,30 @@ interface World {
 interface Request {
   path: string
   body?: unknown
+  raw?: { contentType: string; data: string }
   headers?: Record<string, string>
 }
 
 let counter = 0
 const unique = () => `${Date.now().toString(36)}${(++counter).toString(36)}`
 
-const placeOrder = async (w: World) => {
+const upload = async (w: World) => {
+  const uploaded = await api(w.server, "POST", `/public/events/${w.eventId}/uploads`, uploadRequest())
+  if (uploaded.status !== 201) throw new Error(`upload setup failed: ${JSON.stringify(uploaded.body)}`)
+  return uploaded.body.uploadId as string
+}
+
+const uploadRequest = () => ({
+  headers: { "x-sratix-field": "attachment" },
+  raw: { contentType: "application/pdf", data: SAMPLE_PDF },
+})
+
+const placeOrder = async (w: World, answers: Record<string, unknown> = {}) => {
   const placed = await api(w.server, "POST", `/public/events/${w.eventId}/orders`, {
     body: {
       items: [{ ticketTypeId: w.ticketTypeId, quantity: 1 }],
       buyer: { email: `b${unique()}@x.ch`, name: "Buyer" },
+      attendees: [{ ticketTypeId: w.ticketTypeId, answers }],
     },
   })
   if (placed.status !== 201) throw new Error(`order setup failed: ${JSON.stringify(placed.body)}`)
@@ -105,12 +119,28 @@ const examples: Record<string, (w: World) => Promise<Request>> = {
   "orders.get": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}` }),
   "orders.cancel": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/cancel` }),
   "orders.markPaid": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/mark-paid` }),
+  "forms.create": async (w) => ({ path: `/events/${w.eventId}/forms`, body: optionalForm }),
+  "forms.list": async (w) => ({ path: `/events/${w.eventId}/forms` }),
+  "forms.get": async (w) => ({ path: `/events/${w.eventId}/forms/1` }),
+  "forms.activate": async (w) => ({ path: `/events/${w.eventId}/forms/1/activate` }),
+  "forms.submissions": async (w) => ({ path: `/events/${w.eventId}/submissions` }),
+  "forms.download": async (w) => {
+    const uploadId = await upload(w)
+    await placeOrder(w, { attachment: uploadId })
+    return { path: `/events/${w.eventId}/uploads/${uploadId}` }
+  },
+  "public.getForm": async (w) => ({ path: `/public/events/${w.eventId}/form` }),
+  "public.upload": async (w) => ({ path: `/public/events/${w.eventId}/uploads`, ...uploadRequest() }),
   "public.listEvents": async () => ({ path: "/public/events" }),
   "public.getEvent": async (w) => ({ path: `/public/events/${w.eventId}` }),
   "public.availability": async (w) => ({ path: `/public/events/${w.eventId}/availability` }),
   "public.placeOrder": async (w) => ({
     path: `/public/events/${w.eventId}/orders`,
-    body: { items: [{ ticketTypeId: w.ticketTypeId, quantity: 1 }], buyer: { email: `p${unique()}@x.ch`, name: "P" } },
+    body: {
+      items: [{ ticketTypeId: w.ticketTypeId, quantity: 1 }],
+      buyer: { email: `p${unique()}@x.ch`, name: "P" },
+      attendees: blankAttendees(w.ticketTypeId, 1),
+    },
     headers: { "idempotency-key": unique() },
   }),
   "public.getOrder": async (w) => {
@@ -175,6 +205,8 @@ describe("RBAC matrix", () => {
       })
     ).body.id
     await api(world.server, "PATCH", `/events/${world.eventId}`, { token: t, body: { status: "published" } })
+    await api(world.server, "POST", `/events/${world.eventId}/forms`, { token: t, body: optionalForm })
+    await api(world.server, "POST", `/events/${world.eventId}/forms/1/activate`, { token: t })
     for (const role of roles) {
       const scope =
         roleScope[role] === "platform"
@@ -230,6 +262,7 @@ describe("RBAC matrix", () => {
         const response = await api(world.server, rule.method, request.path, {
           ...(principal.kind === "role" ? { token: principal.token } : {}),
           ...(request.body !== undefined ? { body: request.body } : {}),
+          ...(request.raw ? { raw: request.raw } : {}),
           ...(request.headers ? { headers: request.headers } : {}),
         })
         const expected = expectedVerdict(rule, principal)

@@ -5,6 +5,7 @@ import { SratixApi } from "../src/Api.js"
 import { type EndpointRule, endpointRules } from "../src/http/Access.js"
 import {
   bearer,
+  blankAttendees,
   createApiKey,
   type EventFixture,
   exampleFor,
@@ -212,7 +213,12 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
       send(server, {
         method: "POST",
         path: `/api/v1/public/events/${A.eventId}/orders`,
-        json: { items, buyer: { email: "buyer@example.com", name: "Buyer" }, ...(promoCode ? { promoCode } : {}) },
+        json: {
+          items,
+          buyer: { email: "buyer@example.com", name: "Buyer" },
+          ...(promoCode ? { promoCode } : {}),
+          attendees: items.flatMap((item) => blankAttendees(item.ticketTypeId, item.quantity)),
+        },
       })
     const refusals = [
       ["B's ticket type", await order([{ ticketTypeId: B.ticketTypeId, quantity: 1 }]), 422],

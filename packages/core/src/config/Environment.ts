@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Layer } from "effect"
 import * as Database from "../sql/Database.js"
+import { FileStorage } from "../storage/FileStorage.js"
 import { CoreConfig } from "./CoreConfig.js"
 
 /** Everything the process reads from its environment, parsed once. */
@@ -91,4 +92,5 @@ export const environmentLayer = (environment: Environment, secret: Uint8Array) =
       holdMinutes: environment.holdMinutes,
       inventoryBuckets: environment.inventoryBuckets,
     }),
+    FileStorage.local(path.join(environment.dataDir, "uploads")),
   )

@@ -3,9 +3,11 @@ import { Clock, Effect, Schema } from "effect"
 import { PromoCodes } from "../catalog/PromoCodes.js"
 import { TicketTypes } from "../catalog/TicketTypes.js"
 import { CreateEvent } from "../domain/Event.js"
+import { FormDefinitionSchema } from "../domain/Form.js"
 import { CreatePromoCode } from "../domain/PromoCode.js"
 import { CreateTicketType } from "../domain/TicketType.js"
 import { Events } from "../events/Events.js"
+import { FormSchemas } from "../forms/FormSchemas.js"
 import { Organizations } from "../organizations/Organizations.js"
 
 export const DEMO_ORG_SLUG = "swiss-robotics-association"
@@ -95,6 +97,129 @@ export const seedDemo = Effect.gen(function* () {
       maxUses: 150,
     }),
   )
+  const forms = yield* FormSchemas
+  const form = yield* forms.create(event.id, demoForm({ student: created[2]!.id, vip: created[4]!.id }))
+  yield* forms.activate(event.id, form.version)
   yield* events.update(event.id, { status: "published" })
   return { created: true, orgId: org.id, eventId: event.id }
 })
+
+/** The demo's registration form: a bit of everything the format offers, in the four languages. */
+const demoForm = (types: { readonly student: string; readonly vip: string }) =>
+  Schema.decodeSync(FormDefinitionSchema)({
+    name: "Swiss Robotics Day registration",
+    sections: [
+      { id: "you", label: { en: "About you", de: "Über Sie", fr: "À propos de vous", it: "Su di lei" }, order: 1 },
+      { id: "day", label: { en: "On the day", de: "Am Anlass", fr: "Le jour même", it: "Il giorno stesso" }, order: 2 },
+      { id: "privacy", label: { en: "Privacy", de: "Datenschutz", fr: "Confidentialité", it: "Privacy" }, order: 3 },
+    ],
+    fields: [
+      {
+        id: "first_name",
+        type: "text",
+        label: { en: "First name", de: "Vorname", fr: "Prénom", it: "Nome" },
+        required: true,
+        requiredJustification: "Printed on the badge",
+        normalizeAs: "first_name",
+        validation: { maxLength: 100 },
+        section: "you",
+        order: 1,
+      },
+      {
+        id: "last_name",
+        type: "text",
+        label: { en: "Last name", de: "Nachname", fr: "Nom", it: "Cognome" },
+        required: true,
+        requiredJustification: "Printed on the badge",
+        normalizeAs: "last_name",
+        validation: { maxLength: 100 },
+        section: "you",
+        order: 2,
+      },
+      {
+        id: "email",
+        type: "email",
+        label: { en: "Email", de: "E-Mail", fr: "E-mail", it: "E-mail" },
+        help: {
+          en: "Your ticket is sent here.",
+          de: "Ihr Ticket wird an diese Adresse gesendet.",
+          fr: "Votre billet est envoyé à cette adresse.",
+          it: "Il biglietto viene inviato a questo indirizzo.",
+        },
+        required: true,
+        requiredJustification: "Delivering the ticket",
+        normalizeAs: "email",
+        section: "you",
+        order: 3,
+      },
+      {
+        id: "organization",
+        type: "text",
+        label: { en: "Organisation", de: "Organisation", fr: "Organisation", it: "Organizzazione" },
+        normalizeAs: "organization",
+        validation: { maxLength: 200 },
+        section: "you",
+        order: 4,
+      },
+      {
+        id: "university",
+        type: "text",
+        label: { en: "University", de: "Hochschule", fr: "Haute école", it: "Università" },
+        required: true,
+        requiredJustification: "Student tickets are for enrolled students",
+        conditions: [{ field: "ticket_type", operator: "eq", value: types.student }],
+        section: "you",
+        order: 5,
+      },
+      {
+        id: "canton",
+        type: "canton",
+        label: { en: "Canton", de: "Kanton", fr: "Canton", it: "Cantone" },
+        section: "you",
+        order: 6,
+      },
+      {
+        id: "dietary",
+        type: "multi-select",
+        label: { en: "Dietary needs", de: "Ernährung", fr: "Régime alimentaire", it: "Esigenze alimentari" },
+        options: [
+          { value: "vegetarian", label: { en: "Vegetarian", de: "Vegetarisch", fr: "Végétarien", it: "Vegetariano" } },
+          { value: "vegan", label: { en: "Vegan", de: "Vegan", fr: "Végétalien", it: "Vegano" } },
+          {
+            value: "gluten_free",
+            label: { en: "Gluten-free", de: "Glutenfrei", fr: "Sans gluten", it: "Senza glutine" },
+          },
+        ],
+        normalizeAs: "dietary",
+        section: "day",
+        order: 1,
+      },
+      {
+        id: "dinner_guest",
+        type: "text",
+        label: {
+          en: "Dinner guest's name",
+          de: "Name der Begleitperson",
+          fr: "Nom de l'invité",
+          it: "Nome dell'ospite",
+        },
+        section: "day",
+        order: 2,
+      },
+      {
+        id: "marketing",
+        type: "consent",
+        label: {
+          en: "Send me news about SRA events",
+          de: "Senden Sie mir Neuigkeiten zu SRA-Anlässen",
+          fr: "Envoyez-moi des nouvelles des événements SRA",
+          it: "Inviatemi notizie sugli eventi SRA",
+        },
+        consentPurpose: "marketing",
+        legalBasis: "consent",
+        section: "privacy",
+        order: 1,
+      },
+    ],
+    ticketTypeFieldMappings: { [types.vip]: ["dinner_guest"] },
+  })

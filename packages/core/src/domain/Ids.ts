@@ -52,3 +52,7 @@ export const uuidv7 = (now: number = Date.now()): string => {
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
+export const FormSchemaId = Id("FormSchemaId")
+export type FormSchemaId = typeof FormSchemaId.Type
+export const SubmissionId = Id("SubmissionId")
+export type SubmissionId = typeof SubmissionId.Type

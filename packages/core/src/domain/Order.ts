@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { Currency, Email, Locale, MinorUnits, Name, Timestamp, VatRateBp } from "./Common.js"
+import { AttendeeInput, MAX_ATTENDEES } from "./Form.js"
 import { EventId, OrderId, OrgId, PromoCodeId, TicketTypeId } from "./Ids.js"
 import { MAX_PER_ORDER } from "./TicketType.js"
 
@@ -73,5 +74,11 @@ export const PlaceOrder = Schema.Struct({
   buyer: Schema.Struct({ email: Email, name: Name }),
   promoCode: Schema.optional(Schema.String.pipe(Schema.maxLength(64))),
   locale: Schema.optionalWith(Locale, { default: () => "en" as const }),
+  attendees: Schema.optional(
+    Schema.Array(AttendeeInput).pipe(Schema.maxItems(MAX_ATTENDEES)).annotations({
+      description:
+        "One per seat, with that attendee's answers to the event's active form; required when the event has one",
+    }),
+  ),
 }).annotations({ identifier: "PlaceOrder" })
 export type PlaceOrder = typeof PlaceOrder.Type

@@ -112,3 +112,30 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()(
   { ...problemFields("rate-limited", 429, "Too many requests"), retryAfterSeconds: Schema.Number },
   HttpApiSchema.annotations<RateLimited>({ status: 429 }),
 ) {}
+
+export class FormDefinitionInvalid extends Schema.TaggedError<FormDefinitionInvalid>()(
+  "FormDefinitionInvalid",
+  {
+    ...problemFields("form-definition-invalid", 422, "Form definition invalid"),
+    field: Schema.NullOr(Schema.String),
+    issues: Schema.Array(Schema.Struct({ field: Schema.NullOr(Schema.String), message: Schema.String })),
+  },
+  HttpApiSchema.annotations<FormDefinitionInvalid>({ status: 422 }),
+) {}
+
+export const FormAnswerError = Schema.Struct({
+  attendee: Schema.optional(Schema.Int),
+  field: Schema.String,
+  code: Schema.String,
+  message: Schema.String,
+}).annotations({ identifier: "FormAnswerError" })
+
+export class FormInvalid extends Schema.TaggedError<FormInvalid>()(
+  "FormInvalid",
+  {
+    ...problemFields("form-invalid", 422, "Form answers invalid"),
+    field: Schema.String,
+    errors: Schema.Array(FormAnswerError),
+  },
+  HttpApiSchema.annotations<FormInvalid>({ status: 422 }),
+) {}

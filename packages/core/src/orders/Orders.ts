@@ -20,6 +20,7 @@ import {
 } from "../domain/Problems.js"
 import type { PromoCode } from "../domain/PromoCode.js"
 import { Events } from "../events/Events.js"
+import { Submissions } from "../forms/Submissions.js"
 import { type Allocation, Inventory } from "../inventory/Inventory.js"
 import { priceOrder } from "../pricing/Pricing.js"
 import { isRetryableConflict, isUniqueViolation } from "../sql/Errors.js"
@@ -54,6 +55,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
     const ticketTypes = yield* TicketTypes
     const promoCodes = yield* PromoCodes
     const inventory = yield* Inventory
+    const submissions = yield* Submissions
     const config = yield* CoreConfig
 
     /** The buyer's secret for their order: derived, so a replayed request returns the same one. */
@@ -188,10 +190,32 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
       const caller = yield* Caller
       const buyer = { ...caller, publicEvent: { orgId: event.orgId, eventId: event.id } }
       const requestHash = canonicalHash({ eventId, input })
+      const replay = Effect.gen(function* () {
+        const rows = yield* sql<{ requestHash: string; orderId: string }>`SELECT request_hash, order_id
+            FROM idempotency_keys WHERE event_id = ${eventId} AND idempotency_key = ${idempotencyKey!}`
+        const hit = rows[0]
+        if (hit === undefined) return null
+        if (hit.requestHash !== requestHash) {
+          return yield* new IdempotencyKeyReused({
+            detail: "This Idempotency-Key was used for a different request",
+          })
+        }
+        // A replay answers with the order as stored now, which may have moved on (paid, expired).
+        return yield* selectOrder(hit.orderId)
+      })
+      // A retry of an order already placed is answered before its answers are checked again: the
+      // first attempt has claimed its uploads, so a second check would refuse them.
+      const earlier =
+        idempotencyKey === undefined
+          ? null
+          : yield* replay.pipe(Effect.catchTag("SqlError", Effect.die), withCaller(buyer))
+      if (earlier !== null) return new PlacedOrder({ order: earlier, accessToken: accessTokenFor(earlier.id) })
       const placeOnce = (mode: "fast" | "locked") =>
         Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
           const { lines, promo } = yield* validate(event, input, now)
+          // Answers are checked once the order itself is sound, and before any seat is taken.
+          const prepared = yield* submissions.prepare(event, input)
           const totals = priceOrder(
             lines,
             promo && { kind: promo.kind, value: promo.value, ticketTypeIds: promo.ticketTypeIds },
@@ -254,6 +278,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
                 vatRateBp: line.vatRateBp,
               })),
             )}`
+            if (prepared !== null) yield* submissions.record(prepared, order, now)
             yield* audit.record({
               action: "order.placed",
               targetType: "order",
@@ -303,19 +328,9 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
           ),
         ),
         Effect.catchTag("IdempotencyHit", () =>
-          Effect.gen(function* () {
-            const rows = yield* sql<{ requestHash: string; orderId: string }>`SELECT request_hash, order_id
-                FROM idempotency_keys WHERE event_id = ${eventId} AND idempotency_key = ${idempotencyKey!}`
-            const hit = rows[0]
-            if (hit === undefined) return yield* Effect.dieMessage("idempotency key vanished")
-            if (hit.requestHash !== requestHash) {
-              return yield* new IdempotencyKeyReused({
-                detail: "This Idempotency-Key was used for a different request",
-              })
-            }
-            // A replay answers with the order as stored now, which may have moved on (paid, expired).
-            return yield* selectOrder(hit.orderId)
-          }),
+          Effect.flatMap(replay, (order) =>
+            order === null ? Effect.dieMessage("idempotency key vanished") : Effect.succeed(order),
+          ),
         ),
         Effect.catchTag("SqlError", Effect.die),
         withCaller(buyer),
@@ -419,5 +434,12 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
 
     return { place, get, getWithToken, list, cancel, markPaid, expireDue } as const
   }),
-  dependencies: [Audit.Default, Events.Default, TicketTypes.Default, PromoCodes.Default, Inventory.Default],
+  dependencies: [
+    Audit.Default,
+    Events.Default,
+    TicketTypes.Default,
+    PromoCodes.Default,
+    Inventory.Default,
+    Submissions.Default,
+  ],
 }) {}

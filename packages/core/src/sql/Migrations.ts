@@ -5,9 +5,13 @@ import { SqliteMigrator } from "@effect/sql-sqlite-node"
 import { Effect } from "effect"
 import { DatabaseInfo } from "./Database.js"
 import ticketingCore from "./migrations/0001_ticketing_core.js"
+import forms from "./migrations/0002_forms.js"
 
 /** The one migration set for both engines, in order. Append only: never edit a shipped entry. */
-export const migrations = [{ id: 1, name: "ticketing_core", run: ticketingCore }] as const
+export const migrations = [
+  { id: 1, name: "ticketing_core", run: ticketingCore },
+  { id: 2, name: "forms", run: forms },
+] as const
 
 const MIGRATIONS_TABLE = "sratix_migrations"
 

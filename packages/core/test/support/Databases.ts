@@ -4,7 +4,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
-import { CoreConfig, CoreServices, Database, migrate } from "../../src/index.js"
+import { CoreConfig, CoreServices, Database, FileStorage, migrate } from "../../src/index.js"
 
 export interface TestDatabase {
   readonly engine: "sqlite" | "mysql"
@@ -56,7 +56,13 @@ export const coreLayer = (url: string, config: { holdMinutes?: number; inventory
   const db = Database.layer({ url, maxConnections: 30 })
   const migrated = Layer.effectDiscard(Effect.orDie(migrate)).pipe(Layer.provide(db))
   return CoreServices.pipe(
-    Layer.provideMerge(Layer.mergeAll(db, CoreConfig.layer({ secret: testSecret, ...config }))),
+    Layer.provideMerge(
+      Layer.mergeAll(
+        db,
+        CoreConfig.layer({ secret: testSecret, ...config }),
+        FileStorage.local(fs.mkdtempSync(path.join(os.tmpdir(), "sratix-files-"))),
+      ),
+    ),
     Layer.provide(migrated),
   )
 }

@@ -1,4 +1,5 @@
 import { type HttpApp, HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
+import { MAX_UPLOAD_BYTES, RECOGNISED_FILE_TYPES } from "@sratix/core"
 import { Effect, Option } from "effect"
 import { problemResponse } from "./Problems.js"
 
@@ -34,6 +35,7 @@ export const requestGuard = (app: HttpApp.Default): HttpApp.Default =>
     if (!["POST", "PUT", "PATCH", "DELETE"].includes(request.method) || !request.url.startsWith("/api/")) {
       return yield* app
     }
+    if (request.method === "POST" && UPLOAD_PATH.test(request.url)) return yield* uploadGuard(app)
     const contentType = request.headers["content-type"]?.toLowerCase()
     const length = Number(request.headers["content-length"] ?? "0")
     if (length > MAX_BODY_BYTES) {
@@ -62,3 +64,30 @@ export const requestGuard = (app: HttpApp.Default): HttpApp.Default =>
     }
     return yield* app
   }).pipe(HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)))
+
+/** The one route that takes a raw file body: a form field's upload. */
+const UPLOAD_PATH = /^\/api\/v1\/public\/events\/[^/?]+\/uploads(?:\?|$)/
+
+/** Files come in their own media type (one we recognise by content), up to MAX_UPLOAD_BYTES. */
+const uploadGuard = (app: HttpApp.Default): HttpApp.Default =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const contentType = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase() ?? ""
+    if (Number(request.headers["content-length"] ?? "0") > MAX_UPLOAD_BYTES) {
+      return problemResponse(
+        413,
+        "payload-too-large",
+        "Payload too large",
+        `Files are limited to ${MAX_UPLOAD_BYTES} bytes`,
+      )
+    }
+    if (!RECOGNISED_FILE_TYPES.includes(contentType)) {
+      return problemResponse(
+        415,
+        "unsupported-media-type",
+        "Unsupported media type",
+        `Send the file as its own media type, one of ${RECOGNISED_FILE_TYPES.join(", ")}`,
+      )
+    }
+    return yield* app
+  }).pipe(HttpIncomingMessage.withMaxBodySize(Option.some(MAX_UPLOAD_BYTES)))

@@ -1,8 +1,9 @@
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import {
   Currency,
   Description,
   EventId,
+  FormInvalid,
   IdempotencyKeyReused,
   InvalidRequest,
   MinorUnits,
@@ -13,10 +14,12 @@ import {
   PlacedOrder,
   PlaceOrder,
   PromoCodeUnavailable,
+  PublicForm,
   SalesClosed,
   SoldOut,
   TicketTypeId,
   Timestamp,
+  UploadReceipt,
   VatRateBp,
   Venue,
 } from "@sratix/core"
@@ -90,6 +93,40 @@ export class PublicApi extends HttpApiGroup.make("public")
       .annotate(OpenApi.Description, "Live availability of the public ticket types; cheap to poll."),
   )
   .add(
+    HttpApiEndpoint.get("getForm", "/public/events/:eventId/form")
+      .setPath(EventPath)
+      .addSuccess(PublicForm)
+      .addError(NotFound)
+      .annotate(RequiredAccess, publicAccess)
+      .annotate(
+        OpenApi.Description,
+        "The event's active registration form; 404 when it asks nothing beyond the buyer.",
+      ),
+  )
+  .add(
+    HttpApiEndpoint.post("upload", "/public/events/:eventId/uploads")
+      .setPath(EventPath)
+      .setHeaders(
+        Schema.Struct({
+          "x-sratix-field": Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)).annotations({
+            description: "Id of the file field the upload answers",
+          }),
+          "x-sratix-filename": Schema.optional(Schema.String.pipe(Schema.maxLength(255))),
+          "accept-language": Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+        }),
+      )
+      .setPayload(HttpApiSchema.Uint8Array({ contentType: "application/octet-stream" }))
+      .addSuccess(UploadReceipt, { status: 201 })
+      .addError(NotFound)
+      .addError(FormInvalid)
+      .annotate(RequiredAccess, publicAccess)
+      .annotate(
+        OpenApi.Description,
+        "Uploads the file for a file field, sent raw in its own media type. Put the returned `uploadId` in " +
+          "that field's answer; files no order claims within a day are deleted.",
+      ),
+  )
+  .add(
     HttpApiEndpoint.post("placeOrder", "/public/events/:eventId/orders")
       .setPath(EventPath)
       .setHeaders(
@@ -108,6 +145,7 @@ export class PublicApi extends HttpApiGroup.make("public")
       .addError(SalesClosed)
       .addError(PromoCodeUnavailable)
       .addError(InvalidRequest)
+      .addError(FormInvalid)
       .addError(IdempotencyKeyReused)
       .annotate(RequiredAccess, publicAccess)
       .annotate(

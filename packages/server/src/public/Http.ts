@@ -3,7 +3,10 @@ import {
   Caller,
   type Event,
   Events,
+  FormSchemas,
+  type Locale,
   Orders,
+  Submissions,
   salesState,
   TicketTypes,
   type TicketTypeWithAvailability,
@@ -25,11 +28,25 @@ const publicEvent = (event: Event) => ({
   currency: event.currency,
 })
 
+const LOCALES: ReadonlyArray<Locale> = ["en", "de", "fr", "it"]
+
+/** The first of our four languages the visitor's browser asks for (quality order is the header's). */
+const preferredLocale = (header: string | undefined): Locale => {
+  for (const part of (header ?? "").split(",")) {
+    const tag = part.split(";")[0]!.trim().slice(0, 2).toLowerCase()
+    const found = LOCALES.find((l) => l === tag)
+    if (found) return found
+  }
+  return "en"
+}
+
 export const PublicLive = HttpApiBuilder.group(SratixApi, "public", (handlers) =>
   Effect.gen(function* () {
     const events = yield* Events
     const ticketTypes = yield* TicketTypes
     const orders = yield* Orders
+    const forms = yield* FormSchemas
+    const submissions = yield* Submissions
 
     /** Public ticket types of a published event, read as that event's visitor. */
     const visibleTypes = (event: Event) =>
@@ -81,6 +98,16 @@ export const PublicLive = HttpApiBuilder.group(SratixApi, "public", (handlers) =
             eventId: event.id,
             ticketTypes: types.map(({ type, state }) => ({ id: type.id, state, available: type.available })),
           }
+        }),
+      )
+      .handle("getForm", ({ path }) => forms.publicForm(path.eventId))
+      .handle("upload", ({ path, headers, payload, request }) =>
+        submissions.upload(path.eventId, {
+          fieldId: headers["x-sratix-field"],
+          contentType: request.headers["content-type"] ?? "",
+          bytes: payload,
+          filename: headers["x-sratix-filename"] ?? null,
+          locale: preferredLocale(headers["accept-language"]),
         }),
       )
       .handle("placeOrder", ({ path, payload, headers }) =>

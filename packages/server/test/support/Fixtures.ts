@@ -7,6 +7,8 @@ import {
   CreateTicketType,
   Database,
   Events,
+  FormDefinitionSchema,
+  FormSchemas,
   Identity,
   Organizations,
   PromoCodes,
@@ -35,7 +37,32 @@ export interface EventFixture {
   readonly orderToken: string
   /** An API key scoped to this event (role staff): the target of the revoke endpoint. */
   readonly apiKeyId: string
+  /** The event's active form version (as a path segment). */
+  readonly version: string
+  /** A file uploaded for the form and claimed by the fixture order. */
+  readonly uploadId: string
 }
+
+/** A form that asks nothing mandatory, so any order can carry it: an organisation and an optional file. */
+export const optionalForm = {
+  name: "Fixture form",
+  fields: [
+    { id: "company", type: "text", label: { en: "Company" }, normalizeAs: "organization" },
+    {
+      id: "attachment",
+      type: "file",
+      label: { en: "Attachment" },
+      validation: { fileTypes: ["application/pdf", "image/png"], maxFileBytes: 65_536 },
+    },
+  ],
+}
+
+/** The smallest file the upload endpoint recognises by content, as text so any client can send it. */
+export const SAMPLE_PDF = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+/** One attendee with no answers per seat: what an order needs under `optionalForm`. */
+export const blankAttendees = (ticketTypeId: string, quantity: number) =>
+  Array.from({ length: quantity }, () => ({ ticketTypeId, answers: {} }))
 
 export const seedOrg = (server: TestServer, label: string) =>
   server
@@ -73,10 +100,27 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
         role: "staff",
         eventId: event.id,
       })
-      return { eventId: event.id as string, ticketTypeId: ticketType.id as string, promoCodeId: promo.id, key }
+      const forms = yield* FormSchemas
+      const form = yield* forms.create(event.id, Schema.decodeUnknownSync(FormDefinitionSchema)(optionalForm))
+      yield* forms.activate(event.id, form.version)
+      return {
+        eventId: event.id as string,
+        ticketTypeId: ticketType.id as string,
+        promoCodeId: promo.id,
+        key,
+        version: String(form.version),
+      }
     }).pipe(Effect.orDie),
   )
-  const order = await placeOrder(server, seeded.eventId, seeded.ticketTypeId, code)
+  const uploaded = await send(server, {
+    method: "POST",
+    path: `/api/v1/public/events/${seeded.eventId}/uploads`,
+    headers: { "content-type": "application/pdf", "x-sratix-field": "attachment" },
+    body: SAMPLE_PDF,
+  })
+  if (uploaded.status !== 201) throw new Error(`uploading a fixture file failed: ${uploaded.status} ${uploaded.text}`)
+  const uploadId = (uploaded.json as { uploadId: string }).uploadId
+  const order = await placeOrder(server, seeded.eventId, seeded.ticketTypeId, code, { attachment: uploadId })
   return {
     orgId,
     eventId: seeded.eventId,
@@ -86,11 +130,19 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
     orderId: order.orderId,
     orderToken: order.orderToken,
     apiKeyId: seeded.key.id,
+    version: seeded.version,
+    uploadId,
   }
 }
 
-/** Places an order of two seats through the public endpoint, as a buyer would. */
-export const placeOrder = async (server: TestServer, eventId: string, ticketTypeId: string, promoCode?: string) => {
+/** Places an order of two seats through the public endpoint, as a buyer would; `answers` are the first attendee's. */
+export const placeOrder = async (
+  server: TestServer,
+  eventId: string,
+  ticketTypeId: string,
+  promoCode?: string,
+  answers: Record<string, unknown> = {},
+) => {
   const response = await send(server, {
     method: "POST",
     path: `/api/v1/public/events/${eventId}/orders`,
@@ -98,6 +150,7 @@ export const placeOrder = async (server: TestServer, eventId: string, ticketType
       items: [{ ticketTypeId, quantity: 2 }],
       buyer: { email: `${unique("buyer")}@example.com`, name: "Buyer" },
       ...(promoCode === undefined ? {} : { promoCode }),
+      attendees: [{ ticketTypeId, answers }, ...blankAttendees(ticketTypeId, 1)],
     },
   })
   if (response.status !== 201) throw new Error(`placing a fixture order failed: ${response.status} ${response.text}`)
@@ -190,12 +243,16 @@ export const pathFor = (rule: EndpointRule, ids: Readonly<Record<string, string>
 export const pathParams = (rule: EndpointRule) => [...rule.path.matchAll(/:(\w+)/g)].map((m) => m[1]!)
 
 /** The ids below an org or event in a path: the ones a caller could borrow from another tenant. */
-export const nestedParams = (rule: EndpointRule) => pathParams(rule).filter((p) => p !== "orgId" && p !== "eventId")
+export const nestedParams = (rule: EndpointRule) =>
+  // A form version is a number within its event, not an id another tenant could own.
+  pathParams(rule).filter((p) => p !== "orgId" && p !== "eventId" && p !== "version")
 
 export interface Example {
   readonly query?: Readonly<Record<string, string>>
   readonly headers?: Readonly<Record<string, string>>
   readonly body?: unknown
+  /** A body that is not JSON (a file upload), sent as is with its own content type. */
+  readonly raw?: { readonly contentType: string; readonly text: string }
   /** The body or query names ids of `ids` (beyond the path), so borrowing them is worth testing. */
   readonly refersToIds?: boolean
 }
@@ -253,6 +310,17 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
   "orders.get": () => ({}),
   "orders.cancel": () => ({}),
   "orders.markPaid": () => ({}),
+  "forms.create": () => ({ body: optionalForm }),
+  "forms.list": () => ({}),
+  "forms.get": () => ({}),
+  "forms.activate": () => ({}),
+  "forms.submissions": () => ({ query: { version: "1", limit: "50" } }),
+  "forms.download": () => ({}),
+  "public.getForm": () => ({}),
+  "public.upload": () => ({
+    headers: { "x-sratix-field": "attachment", "x-sratix-filename": "programme.pdf" },
+    raw: { contentType: "application/pdf", text: SAMPLE_PDF },
+  }),
   "public.listEvents": () => ({}),
   "public.getEvent": () => ({}),
   "public.availability": () => ({}),
@@ -261,6 +329,7 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
       items: [{ ticketTypeId: ids.ticketTypeId, quantity: 1 }],
       buyer: { email: `${unique("buyer")}@example.com`, name: "Buyer" },
       promoCode: ids.promoCode,
+      attendees: blankAttendees(ids.ticketTypeId, 1),
     },
     headers: { "idempotency-key": unique("idem") },
     refersToIds: true,
@@ -292,8 +361,8 @@ export const exampleRequest = (
   return {
     method: rule.method,
     path: pathFor(rule, pathIds) + query,
-    headers: { ...example.headers, ...headers },
-    ...(example.body === undefined ? {} : { json: example.body }),
+    headers: { ...example.headers, ...(example.raw ? { "content-type": example.raw.contentType } : {}), ...headers },
+    ...(example.raw ? { body: example.raw.text } : example.body === undefined ? {} : { json: example.body }),
   }
 }
 
@@ -400,4 +469,5 @@ export const idsOf = (fixture: EventFixture) => [
   fixture.promoCodeId,
   fixture.orderId,
   fixture.apiKeyId,
+  fixture.uploadId,
 ]

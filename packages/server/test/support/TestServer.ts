@@ -119,16 +119,24 @@ export const api = async (
   server: { url: string },
   method: string,
   pathname: string,
-  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  options: {
+    token?: string
+    body?: unknown
+    headers?: Record<string, string>
+    /** A non-JSON body (a file), sent as is with its content type. */
+    raw?: { contentType: string; data: string | Uint8Array<ArrayBuffer> }
+  } = {},
 ) => {
+  const payload = options.raw ? options.raw.data : options.body !== undefined ? JSON.stringify(options.body) : undefined
   const response = await fetch(`${server.url}/api/v1${pathname}`, {
     method,
     headers: {
-      ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+      ...(options.raw ? { "content-type": options.raw.contentType } : {}),
+      ...(!options.raw && options.body !== undefined ? { "content-type": "application/json" } : {}),
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    ...(payload === undefined ? {} : { body: payload }),
   })
   const text = await response.text()
   let body: unknown = null

@@ -1,4 +1,4 @@
-import { Args, Errors } from "@oclif/core"
+import { Args } from "@oclif/core"
 import {
   Event,
   Events,
@@ -10,8 +10,7 @@ import {
 } from "@sratix/core"
 import { Clock, Effect, Schema } from "effect"
 import { BaseCommand } from "../../BaseCommand.js"
-import { ExitCode } from "../../Failures.js"
-import { isEventId } from "../../Lookups.js"
+import { requireEventId } from "../../Lookups.js"
 import { fields, formatInstant, formatMoney, table } from "../../Output.js"
 
 export interface EventShowResult {
@@ -31,12 +30,7 @@ export default class EventShow extends BaseCommand<typeof EventShow> {
   }
 
   async run(): Promise<EventShowResult> {
-    const id = this.args.id
-    if (!isEventId(id)) {
-      throw new Errors.CLIError(`"${id}" is not an event id (a UUID): find it with \`${this.config.bin} event list\``, {
-        exit: ExitCode.invalidInput,
-      })
-    }
+    const id = requireEventId(this.args.id, this.config.bin)
     const { event, organization, ticketTypes, now } = await this.withCore(
       Effect.gen(function* () {
         const event = yield* Effect.flatMap(Events, (events) => events.get(id))
