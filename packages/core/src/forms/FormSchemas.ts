@@ -172,16 +172,29 @@ export class FormSchemas extends Effect.Service<FormSchemas>()("sratix/forms/For
       return new FormSchemaVersion({ ...target, active: true })
     })
 
+    /**
+     * Decoded versions by id. A version never changes (the triggers see to it), so an entry never goes
+     * stale; only the event's pointer to its active version is read on every order.
+     */
+    const decoded = new Map<string, PublicForm>()
+    const DECODED_LIMIT = 256
+
     /** The form visitors of a published event fill in, or `null` when the event asks nothing. */
     const activeFor = Effect.fn("FormSchemas.activeFor")(function* (event: Event) {
+      const [pointer] = yield* sql<{ schemaId: string }>`SELECT schema_id FROM event_forms
+        WHERE event_id = ${event.id} AND org_id = ${event.orgId}`.pipe(Effect.orDie)
+      if (pointer === undefined) return null
+      const cached = decoded.get(pointer.schemaId)
+      if (cached) return cached
       const caller = yield* Caller
-      const rows = yield* select(sql`id IN (SELECT schema_id FROM event_forms WHERE event_id = ${event.id})`).pipe(
+      const [active] = yield* select(sql`id = ${pointer.schemaId}`).pipe(
         withCaller({ ...caller, publicEvent: { orgId: event.orgId, eventId: event.id } }),
       )
-      const active = rows[0]
-      return active
-        ? new PublicForm({ schemaId: active.id, version: active.version, definition: active.definition })
-        : null
+      if (active === undefined) return null
+      const form = new PublicForm({ schemaId: active.id, version: active.version, definition: active.definition })
+      if (decoded.size >= DECODED_LIMIT) decoded.delete(decoded.keys().next().value!)
+      decoded.set(active.id, form)
+      return form
     })
 
     const publicForm = Effect.fn("FormSchemas.publicForm")(function* (eventId: EventId) {
