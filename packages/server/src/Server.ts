@@ -33,6 +33,7 @@ import { OrgsLive } from "./orgs/Http.js"
 import { PromoCodesLive } from "./promoCodes/Http.js"
 import { PublicLive } from "./public/Http.js"
 import { TicketTypesLive } from "./ticketTypes/Http.js"
+import { widgetAssets } from "./widgets/Static.js"
 
 export interface ServerOptions {
   readonly environment: Environment
@@ -181,6 +182,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(HttpApiBuilder.middleware(cors)),
     Layer.provide(ApiLive),
     Layer.provide(LandingLive),
+    Layer.provide(widgetAssets()),
     Layer.provide(openApiJson),
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
     Layer.provide(rateLimits),

@@ -1,0 +1,47 @@
+import type { Answers, FieldError, FormLocale } from "@sratix/core/forms"
+import type { Order, Problem } from "@sratix/sdk"
+
+/**
+ * Every event a widget dispatches: `sratix-` prefixed, bubbling and composed (it leaves the shadow
+ * root, so a host page can listen on the element or on `document`). Details are plain data.
+ */
+export interface SratixEventDetails {
+  /** The order was created; `accessToken` reads it later through `GET /public/orders/{id}`. */
+  "sratix-order-created": { readonly order: Order; readonly accessToken: string }
+  /** The order is paid (at once for free orders). */
+  "sratix-paid": { readonly order: Order }
+  /** A request failed or the server refused the order; `problem` is the RFC 9457 body. */
+  "sratix-error": { readonly problem: Problem }
+  /** The ticket list is on screen and usable. */
+  "sratix-ready": { readonly eventId: string }
+  /** The checkout moved to another view. */
+  "sratix-step-change": { readonly step: CheckoutStep }
+  /** The visitor switched language. */
+  "sratix-locale-change": { readonly locale: FormLocale }
+  /** A form's answers changed through user input. */
+  "sratix-form-change": {
+    readonly answers: Answers
+    readonly valid: boolean
+    readonly errors: ReadonlyArray<FieldError>
+  }
+}
+
+export type CheckoutStep = "loading" | "tickets" | "attendees" | "details" | "payment" | "confirmation" | "unavailable"
+
+export type SratixEventName = keyof SratixEventDetails
+
+export const emit = <K extends SratixEventName>(target: EventTarget, name: K, detail: SratixEventDetails[K]): void => {
+  target.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }))
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    "sratix-order-created": CustomEvent<SratixEventDetails["sratix-order-created"]>
+    "sratix-paid": CustomEvent<SratixEventDetails["sratix-paid"]>
+    "sratix-error": CustomEvent<SratixEventDetails["sratix-error"]>
+    "sratix-ready": CustomEvent<SratixEventDetails["sratix-ready"]>
+    "sratix-step-change": CustomEvent<SratixEventDetails["sratix-step-change"]>
+    "sratix-locale-change": CustomEvent<SratixEventDetails["sratix-locale-change"]>
+    "sratix-form-change": CustomEvent<SratixEventDetails["sratix-form-change"]>
+  }
+}
