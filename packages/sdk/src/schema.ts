@@ -1444,6 +1444,11 @@ export interface components {
             /** @enum {string} */
             locale?: "en" | "de" | "fr" | "it";
             /**
+             * positive
+             * @description The form version the answers were given for; refused (form-invalid, code form_outdated) when another is active
+             */
+            formVersion?: components["schemas"]["Int"];
+            /**
              * maxItems(2000)
              * @description One per seat, with that attendee's answers to the event's active form; required when the event has one
              */

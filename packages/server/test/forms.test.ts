@@ -73,10 +73,12 @@ describe.each(engines)("forms over HTTP on %s", (engine) => {
   const buy = (
     attendees: Array<{ ticketTypeId: string; answers: Record<string, unknown> }>,
     headers: Record<string, string> = {},
+    extra: Record<string, unknown> = {},
   ) =>
     api(server, "POST", `/public/events/${eventId}/orders`, {
       headers,
       body: {
+        ...extra,
         items: [...new Set(attendees.map((a) => a.ticketTypeId))].map((ticketTypeId) => ({
           ticketTypeId,
           quantity: attendees.filter((a) => a.ticketTypeId === ticketTypeId).length,
@@ -240,5 +242,23 @@ describe.each(engines)("forms over HTTP on %s", (engine) => {
       consents: [{ fieldId: "terms", purpose: "terms", legalBasis: "contract", granted: true }],
     })
     expect(Date.parse(listed.body.items[0].consents[0].decidedAt)).toBeGreaterThan(Date.parse("2026-01-01T00:00:00Z"))
+  })
+
+  it("refuses answers given for a version that is no longer active, so nobody's answers are stored against the wrong questions", async () => {
+    const answers = [{ ticketTypeId: general, answers: { name: "Lin", terms: true } }]
+    const current = await buy(answers, {}, { formVersion: 1 })
+    expect(current.status, JSON.stringify(current.body)).toBe(201)
+    const v2 = await api(server, "POST", `/events/${eventId}/forms`, { token, body: form() })
+    expect(v2.body.version, JSON.stringify(v2.body)).toBe(2)
+    expect((await api(server, "POST", `/events/${eventId}/forms/2/activate`, { token })).status).toBe(200)
+    const served = await api(server, "GET", `/public/events/${eventId}/form`)
+    expect(served.body.version).toBe(2)
+    const columns = await tableColumns(server)
+    const before = await fingerprint(server, columns)
+    const stale = await buy(answers, {}, { formVersion: 1 })
+    expect(stale.status, JSON.stringify(stale.body)).toBe(422)
+    expect(stale.body).toMatchObject({ field: "formVersion", errors: [{ code: "form_outdated" }] })
+    expect(await fingerprint(server, columns)).toEqual(before)
+    expect((await buy(answers, {}, { formVersion: 2 })).status).toBe(201)
   })
 })

@@ -74,6 +74,12 @@ export const PlaceOrder = Schema.Struct({
   buyer: Schema.Struct({ email: Email, name: Name }),
   promoCode: Schema.optional(Schema.String.pipe(Schema.maxLength(64))),
   locale: Schema.optionalWith(Locale, { default: () => "en" as const }),
+  formVersion: Schema.optional(
+    Schema.Int.pipe(Schema.positive()).annotations({
+      description:
+        "The form version the answers were given for; refused (form-invalid, code form_outdated) when another is active",
+    }),
+  ),
   attendees: Schema.optional(
     Schema.Array(AttendeeInput).pipe(Schema.maxItems(MAX_ATTENDEES)).annotations({
       description:

@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   "file_too_large",
   "unknown_field",
   "hidden_field",
+  "form_outdated",
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
@@ -61,6 +62,7 @@ const en: Catalogue = {
   file_too_large: "This file is too large. The limit is {limit}.",
   unknown_field: "This field is not part of the form.",
   hidden_field: "This field does not apply to your selection.",
+  form_outdated: "The form has changed since you opened it. Please check your answers and send them again.",
 }
 
 const de: Catalogue = {
@@ -89,6 +91,8 @@ const de: Catalogue = {
   file_too_large: "Diese Datei ist zu gross. Die Grenze ist {limit}.",
   unknown_field: "Dieses Feld gehört nicht zum Formular.",
   hidden_field: "Dieses Feld gilt nicht für Ihre Auswahl.",
+  form_outdated:
+    "Das Formular hat sich geändert, seit Sie es geöffnet haben. Bitte prüfen Sie Ihre Angaben und senden Sie sie erneut.",
 }
 
 const fr: Catalogue = {
@@ -117,6 +121,8 @@ const fr: Catalogue = {
   file_too_large: "Ce fichier est trop volumineux. La limite est de {limit}.",
   unknown_field: "Ce champ ne fait pas partie du formulaire.",
   hidden_field: "Ce champ ne s’applique pas à votre sélection.",
+  form_outdated:
+    "Le formulaire a changé depuis que vous l’avez ouvert. Veuillez vérifier vos réponses et les envoyer à nouveau.",
 }
 
 const it: Catalogue = {
@@ -145,6 +151,7 @@ const it: Catalogue = {
   file_too_large: "Questo file è troppo grande. Il limite è {limit}.",
   unknown_field: "Questo campo non fa parte del modulo.",
   hidden_field: "Questo campo non si applica alla sua selezione.",
+  form_outdated: "Il modulo è cambiato da quando l’ha aperto. Controlli le sue risposte e le invii di nuovo.",
 }
 
 const catalogues: Readonly<Record<FormLocale, Catalogue>> = { en, de, fr, it }

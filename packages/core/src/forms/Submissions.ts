@@ -109,6 +109,13 @@ export class Submissions extends Effect.Service<Submissions>()("sratix/forms/Sub
       const form = yield* forms.activeFor(event)
       const locale = input.locale
       const attendees = input.attendees ?? []
+      // Answers given for another version than the active one were given to questions the person no
+      // longer faces: the client shows the new version rather than the server storing a guess.
+      if (input.formVersion !== undefined && input.formVersion !== form?.version) {
+        return yield* invalid([
+          { field: "formVersion", code: "form_outdated", message: errorMessage("form_outdated", locale) },
+        ])
+      }
       if (form === null) {
         const answered = attendees.findIndex((a) => Object.values(a.answers).some((v) => !isEmptyAnswer(v)))
         if (answered >= 0) {

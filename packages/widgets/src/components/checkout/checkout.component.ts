@@ -431,6 +431,7 @@ export class SratixCheckout extends LitElement {
       ...(this.promoCode.trim() ? { promoCode: this.promoCode.trim() } : {}),
       ...(this.form
         ? {
+            formVersion: this.form.version,
             attendees: seats.map((s) => ({
               ticketTypeId: s.ticketType.id,
               // The form only ever holds the answer shapes the API names (text, number, boolean, list).
