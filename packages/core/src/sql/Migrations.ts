@@ -7,12 +7,14 @@ import { DatabaseInfo } from "./Database.js"
 import ticketingCore from "./migrations/0001_ticketing_core.js"
 import forms from "./migrations/0002_forms.js"
 import ledger from "./migrations/0003_ledger.js"
+import payments from "./migrations/0004_payments.js"
 
 /** The one migration set for both engines, in order. Append only: never edit a shipped entry. */
 export const migrations = [
   { id: 1, name: "ticketing_core", run: ticketingCore },
   { id: 2, name: "forms", run: forms },
   { id: 3, name: "ledger", run: ledger },
+  { id: 4, name: "payments", run: payments },
 ] as const
 
 const MIGRATIONS_TABLE = "sratix_migrations"
