@@ -7,6 +7,7 @@ import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
 import { Identity } from "./identity/Identity.js"
 import { Inventory } from "./inventory/Inventory.js"
+import { LedgerAudit } from "./ledger/Audit.js"
 import { Orders } from "./orders/Orders.js"
 import { Organizations } from "./organizations/Organizations.js"
 
@@ -22,4 +23,5 @@ export const CoreServices = Layer.mergeAll(
   Submissions.Default,
   Orders.Default,
   Identity.Default,
+  LedgerAudit.Default,
 )

@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, type Layer } from "effect"
+import type { Fragment } from "@effect/sql/Statement"
+import { Clock, Effect, type Layer, Option, Stream } from "effect"
 import type { EventId, OrgId } from "../domain/Ids.js"
 import { uuidv7 } from "../domain/Ids.js"
 import { Forbidden, InvalidRequest } from "../domain/Problems.js"
@@ -34,6 +35,27 @@ export interface AppendLedgerEntry {
   readonly memo?: string | null
 }
 
+/** Which part of the ledger to read: everything the caller may see, one organisation, or one series. */
+export interface LedgerScope {
+  readonly orgId?: OrgId
+  readonly series?: string
+  /** Entries read per query; memory stays flat whatever the ledger's size. */
+  readonly pageSize?: number
+}
+
+/** A scope narrowed to entries created in `[from, to)`, epoch milliseconds. */
+export interface LedgerRange extends LedgerScope {
+  readonly from?: number
+  readonly to?: number
+}
+
+/** One page of the chain walk: its entry count, how many series began in it, and its findings. */
+export interface ChainPage {
+  readonly entries: number
+  readonly newSeries: number
+  readonly findings: ReadonlyArray<LedgerFinding>
+}
+
 export interface LedgerVerification {
   readonly entries: number
   readonly series: number
@@ -42,6 +64,8 @@ export interface LedgerVerification {
 
 const decode = rowDecoder(LedgerEntry, { json: ["vat"] })
 const DEFAULT_PAGE = 1000
+const COLUMNS = `id, org_id, event_id, series, seq, entry_type, order_id, amount_minor, currency, vat, reference, memo,
+  prev_hash, hash, created_at, updated_at`
 
 /**
  * The append-only, hash-chained invoice ledger (docs/ledger.md). `append` takes the series' head
@@ -120,57 +144,100 @@ export class Ledger extends Effect.Service<Ledger>()("sratix/ledger/Ledger", {
       )
     })
 
-    /** Walks every visible series (or one organisation's, or one series) in seq order, a page at a time. */
-    const verify = Effect.fn("Ledger.verify")(function* (
-      filter: {
-        readonly orgId?: OrgId
-        readonly series?: string
-        /** Entries read per query; memory stays flat whatever the ledger's size. */
-        readonly pageSize?: number
-      } = {},
-    ) {
-      const caller = yield* Caller
-      const allowed =
-        filter.orgId === undefined
-          ? canSomewhere(caller, "orders.read")
-          : can(caller, "orders.read", { orgId: filter.orgId })
-      if (!allowed)
-        return yield* new Forbidden({ detail: "Reading this ledger is not allowed", permission: "orders.read" })
-      const scope = yield* tenantScope(sql)
-      const page = Math.max(1, filter.pageSize ?? DEFAULT_PAGE)
-      const findings: Array<LedgerFinding> = []
-      let entries = 0
-      let seriesCount = 0
-      let currentKey: string | null = null
-      let chain = chainVerifier()
-      let after: LedgerEntry | null = null
-      while (true) {
-        const rows: ReadonlyArray<Record<string, unknown>> = yield* sql<Record<string, unknown>>`SELECT
-            id, org_id, event_id, series, seq, entry_type, order_id, amount_minor, currency, vat, reference, memo,
-            prev_hash, hash, created_at, updated_at FROM invoice_ledger
-          WHERE ${scope}
-            ${filter.orgId !== undefined ? sql`AND org_id = ${filter.orgId}` : sql``}
-            ${filter.series !== undefined ? sql`AND series = ${filter.series}` : sql``}
-            ${after !== null ? sql`AND (org_id, series, seq) > (${after.orgId}, ${after.series}, ${after.seq})` : sql``}
-          ORDER BY org_id, series, seq LIMIT ${page}`.pipe(Effect.orDie)
-        for (const row of rows) {
-          const entry = yield* decode(row)
-          const key = JSON.stringify([entry.orgId, entry.series])
-          if (currentKey !== key) {
-            currentKey = key
-            chain = chainVerifier()
-            seriesCount++
-          }
-          findings.push(...chain.push(entry))
-          entries++
-          after = entry
-        }
-        if (rows.length < page) break
-      }
-      return { entries, series: seriesCount, findings } satisfies LedgerVerification
+    const canRead = (orgId: OrgId | undefined) =>
+      Effect.gen(function* () {
+        const caller = yield* Caller
+        const allowed =
+          orgId === undefined ? canSomewhere(caller, "orders.read") : can(caller, "orders.read", { orgId })
+        if (!allowed)
+          return yield* new Forbidden({ detail: "Reading this ledger is not allowed", permission: "orders.read" })
+        return yield* tenantScope(sql)
+      })
+
+    const selection = (scope: Fragment, filter: LedgerRange) =>
+      sql`${scope}
+        ${filter.orgId !== undefined ? sql`AND org_id = ${filter.orgId}` : sql``}
+        ${filter.series !== undefined ? sql`AND series = ${filter.series}` : sql``}
+        ${filter.from !== undefined ? sql`AND created_at >= ${filter.from}` : sql``}
+        ${filter.to !== undefined ? sql`AND created_at < ${filter.to}` : sql``}`
+
+    // Spelled out rather than as a row value `(org_id, series, seq) > (…)`: MariaDB's range optimiser
+    // does not turn row-value comparisons into an index range, so every page would rescan from the start.
+    const afterKey = (e: LedgerEntry) =>
+      sql`AND (org_id > ${e.orgId} OR (org_id = ${e.orgId} AND (series > ${e.series}
+        OR (series = ${e.series} AND seq > ${e.seq}))))`
+
+    /**
+     * The visible ledger (or one organisation's, or one series', optionally within a creation-time range)
+     * in `(org_id, series, seq)` order, one element per page of `pageSize` entries: keyset pagination on
+     * the unique key, so each page is an index range and memory stays flat whatever the ledger's size.
+     */
+    const pages = (filter: LedgerRange = {}): Stream.Stream<ReadonlyArray<LedgerEntry>, Forbidden, Caller> =>
+      Stream.unwrap(
+        Effect.map(canRead(filter.orgId), (scope) => {
+          const size = Math.max(1, filter.pageSize ?? DEFAULT_PAGE)
+          return Stream.paginateEffect(null as LedgerEntry | null, (after) =>
+            sql<Record<string, unknown>>`SELECT ${sql.literal(COLUMNS)} FROM invoice_ledger
+              WHERE ${selection(scope, filter)} ${after === null ? sql`` : afterKey(after)}
+              ORDER BY org_id, series, seq LIMIT ${size}`.pipe(
+              Effect.orDie,
+              Effect.flatMap((rows) => Effect.forEach(rows, decode)),
+              Effect.map((entries) => {
+                const last = entries[entries.length - 1]
+                return [entries, entries.length === size && last ? Option.some(last) : Option.none()] as const
+              }),
+            ),
+          ).pipe(Stream.filter((page) => page.length > 0))
+        }),
+      ).pipe(Stream.withSpan("Ledger.pages"))
+
+    /** How many entries `pages(filter)` will walk: one COUNT(*), for progress bars. */
+    const count = Effect.fn("Ledger.count")(function* (filter: LedgerRange = {}) {
+      const scope = yield* canRead(filter.orgId)
+      const rows = yield* sql<{ n: number | bigint }>`SELECT COUNT(*) AS n FROM invoice_ledger
+        WHERE ${selection(scope, filter)}`.pipe(Effect.orDie)
+      return Number(rows[0]?.n ?? 0)
     })
 
-    return { append, verify } as const
+    /**
+     * The chain walk over `pages`, one element per page: a fresh `chainVerifier` at every series
+     * boundary (pages may end inside a series or between two), so findings stream out in constant memory.
+     */
+    const walk = (filter: LedgerScope = {}): Stream.Stream<ChainPage, Forbidden, Caller> =>
+      Stream.suspend(() => {
+        let currentKey: string | null = null
+        let chain = chainVerifier()
+        return Stream.map(pages(filter), (page): ChainPage => {
+          const findings: Array<LedgerFinding> = []
+          let newSeries = 0
+          for (const entry of page) {
+            const key = JSON.stringify([entry.orgId, entry.series])
+            if (currentKey !== key) {
+              currentKey = key
+              chain = chainVerifier()
+              newSeries++
+            }
+            for (const finding of chain.push(entry)) findings.push(finding)
+          }
+          return { entries: page.length, newSeries, findings }
+        })
+      })
+
+    /** Walks every visible series (or one organisation's, or one series) and collects every finding. */
+    const verify = Effect.fn("Ledger.verify")(function* (filter: LedgerScope = {}) {
+      return yield* Stream.runFold(
+        walk(filter),
+        { entries: 0, series: 0, findings: [] as Array<LedgerFinding> },
+        (acc, page) => {
+          acc.entries += page.entries
+          acc.series += page.newSeries
+          acc.findings.push(...page.findings)
+          return acc
+        },
+      ) satisfies Effect.Effect<LedgerVerification, Forbidden, Caller>
+    })
+
+    return { append, pages, count, walk, verify } as const
   }),
 }) {}
 
