@@ -12,6 +12,8 @@ export const ExitCode = {
   configuration: 3,
   notFound: 4,
   conflict: 5,
+  /** The command ran to the end and found something wrong (`ledger audit`): its report says what. */
+  auditFindings: 6,
   interrupted: 130,
 } as const
 
