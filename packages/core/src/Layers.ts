@@ -8,6 +8,7 @@ import { Submissions } from "./forms/Submissions.js"
 import { Identity } from "./identity/Identity.js"
 import { Inventory } from "./inventory/Inventory.js"
 import { LedgerAudit } from "./ledger/Audit.js"
+import { Ledger } from "./ledger/Ledger.js"
 import { Orders } from "./orders/Orders.js"
 import { Organizations } from "./organizations/Organizations.js"
 
@@ -23,5 +24,6 @@ export const CoreServices = Layer.mergeAll(
   Submissions.Default,
   Orders.Default,
   Identity.Default,
+  Ledger.Default,
   LedgerAudit.Default,
 )
