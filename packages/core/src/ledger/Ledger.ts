@@ -4,7 +4,7 @@ import { Clock, Effect, type Layer, Option, Stream } from "effect"
 import type { EventId, OrgId } from "../domain/Ids.js"
 import { uuidv7 } from "../domain/Ids.js"
 import { Forbidden, InvalidRequest } from "../domain/Problems.js"
-import { DatabaseInfo } from "../sql/Database.js"
+import { DatabaseInfo, type Dialect } from "../sql/Database.js"
 import { isRetryableConflict } from "../sql/Errors.js"
 import { rowDecoder } from "../sql/Rows.js"
 import { tenantScope } from "../sql/Tenant.js"
@@ -63,6 +63,21 @@ export interface LedgerVerification {
 }
 
 const decode = rowDecoder(LedgerEntry, { json: ["vat"] })
+
+/**
+ * `AND (org_id, series, seq) > key`, written so that each engine reads it as a range of the unique
+ * index: SQLite plans a row value as one, but scans the index for the spelled-out OR; MariaDB is the
+ * other way round (it scans from the start for a row value, so every page would cost more than the last).
+ */
+export const keysetAfter = (
+  sql: SqlClient.SqlClient,
+  dialect: Dialect,
+  key: { readonly orgId: string; readonly series: string; readonly seq: number },
+): Fragment =>
+  dialect === "sqlite"
+    ? sql`AND (org_id, series, seq) > (${key.orgId}, ${key.series}, ${key.seq})`
+    : sql`AND (org_id > ${key.orgId} OR (org_id = ${key.orgId} AND (series > ${key.series}
+        OR (series = ${key.series} AND seq > ${key.seq}))))`
 const DEFAULT_PAGE = 1000
 const COLUMNS = `id, org_id, event_id, series, seq, entry_type, order_id, amount_minor, currency, vat, reference, memo,
   prev_hash, hash, created_at, updated_at`
@@ -161,11 +176,7 @@ export class Ledger extends Effect.Service<Ledger>()("sratix/ledger/Ledger", {
         ${filter.from !== undefined ? sql`AND created_at >= ${filter.from}` : sql``}
         ${filter.to !== undefined ? sql`AND created_at < ${filter.to}` : sql``}`
 
-    // Spelled out rather than as a row value `(org_id, series, seq) > (…)`: MariaDB's range optimiser
-    // does not turn row-value comparisons into an index range, so every page would rescan from the start.
-    const afterKey = (e: LedgerEntry) =>
-      sql`AND (org_id > ${e.orgId} OR (org_id = ${e.orgId} AND (series > ${e.series}
-        OR (series = ${e.series} AND seq > ${e.seq}))))`
+    const afterKey = (e: LedgerEntry) => keysetAfter(sql, dialect, e)
 
     /**
      * The visible ledger (or one organisation's, or one series', optionally within a creation-time range)
