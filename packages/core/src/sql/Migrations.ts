@@ -8,6 +8,7 @@ import ticketingCore from "./migrations/0001_ticketing_core.js"
 import forms from "./migrations/0002_forms.js"
 import ledger from "./migrations/0003_ledger.js"
 import payments from "./migrations/0004_payments.js"
+import jobs from "./migrations/0006_jobs.js"
 
 /** The one migration set for both engines, in order. Append only: never edit a shipped entry. */
 export const migrations = [
@@ -15,6 +16,7 @@ export const migrations = [
   { id: 2, name: "forms", run: forms },
   { id: 3, name: "ledger", run: ledger },
   { id: 4, name: "payments", run: payments },
+  { id: 6, name: "jobs", run: jobs },
 ] as const
 
 const MIGRATIONS_TABLE = "sratix_migrations"
