@@ -7,6 +7,8 @@ import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
 import { Identity } from "./identity/Identity.js"
 import { Inventory } from "./inventory/Inventory.js"
+import { BillingProfiles } from "./invoices/BillingProfiles.js"
+import { Invoices } from "./invoices/Invoices.js"
 import { LedgerAudit } from "./ledger/Audit.js"
 import { Ledger } from "./ledger/Ledger.js"
 import { Orders } from "./orders/Orders.js"
@@ -26,4 +28,6 @@ export const CoreServices = Layer.mergeAll(
   Identity.Default,
   Ledger.Default,
   LedgerAudit.Default,
+  BillingProfiles.Default,
+  Invoices.Default,
 )
