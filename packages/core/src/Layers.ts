@@ -7,12 +7,15 @@ import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
 import { Identity } from "./identity/Identity.js"
 import { Inventory } from "./inventory/Inventory.js"
+import { JobRuns } from "./jobs/JobRuns.js"
 import { BillingProfiles } from "./invoices/BillingProfiles.js"
 import { Invoices } from "./invoices/Invoices.js"
 import { LedgerAudit } from "./ledger/Audit.js"
 import { Ledger } from "./ledger/Ledger.js"
 import { Orders } from "./orders/Orders.js"
 import { Organizations } from "./organizations/Organizations.js"
+import { SigningKeys } from "./tickets/SigningKeys.js"
+import { Tickets } from "./tickets/Tickets.js"
 
 /** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig and FileStorage. */
 export const CoreServices = Layer.mergeAll(
@@ -30,4 +33,7 @@ export const CoreServices = Layer.mergeAll(
   LedgerAudit.Default,
   BillingProfiles.Default,
   Invoices.Default,
+  JobRuns.Default,
+  SigningKeys.Default,
+  Tickets.Default,
 )

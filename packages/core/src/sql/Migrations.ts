@@ -11,6 +11,7 @@ import ledger from "./migrations/0003_ledger.js"
 import payments from "./migrations/0004_payments.js"
 import invoices from "./migrations/0005_invoices.js"
 import jobs from "./migrations/0006_jobs.js"
+import tickets from "./migrations/0007_tickets.js"
 
 /** The one migration set for both engines, in order. Append only: never edit a shipped entry. */
 export const migrations = [
@@ -20,6 +21,7 @@ export const migrations = [
   { id: 4, name: "payments", run: payments },
   { id: 5, name: "invoices", run: invoices },
   { id: 6, name: "jobs", run: jobs },
+  { id: 7, name: "tickets", run: tickets },
 ] as const
 
 const MIGRATIONS_TABLE = "sratix_migrations"
