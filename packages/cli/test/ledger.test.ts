@@ -115,7 +115,7 @@ describe("sratix ledger", () => {
     expect(json.code).toBe(0)
     expect(json.json).toMatchObject({
       scope: { orgId: null, series: "ledger" },
-      checks: ["triggers", "chain"],
+      checks: ["triggers", "chain", "payments"],
       entries: 4,
       seriesCount: 1,
       findingCount: 0,

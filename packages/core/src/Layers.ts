@@ -10,8 +10,9 @@ import { Inventory } from "./inventory/Inventory.js"
 import { JobRuns } from "./jobs/JobRuns.js"
 import { BillingProfiles } from "./invoices/BillingProfiles.js"
 import { Invoices } from "./invoices/Invoices.js"
-import { LedgerAudit } from "./ledger/Audit.js"
+import { ledgerAuditWithChecks } from "./ledger/Audit.js"
 import { Ledger } from "./ledger/Ledger.js"
+import { paymentsMatchLedger } from "./ledger/PaymentsCheck.js"
 import { Orders } from "./orders/Orders.js"
 import { Organizations } from "./organizations/Organizations.js"
 import { SigningKeys } from "./tickets/SigningKeys.js"
@@ -30,7 +31,8 @@ export const CoreServices = Layer.mergeAll(
   Orders.Default,
   Identity.Default,
   Ledger.Default,
-  LedgerAudit.Default,
+  // The audit's checks beyond the triggers and the chains, in the order they run (docs/ledger.md).
+  ledgerAuditWithChecks([paymentsMatchLedger]),
   BillingProfiles.Default,
   Invoices.Default,
   JobRuns.Default,

@@ -9,11 +9,13 @@ import {
   LedgerAudit,
   type LedgerEntry,
   ledgerAuditWithChecks,
+  Orders,
   type OrgId,
+  paymentsMatchLedger,
   withCaller,
 } from "../src/index.js"
 import { engines } from "./support/Databases.js"
-import { type Engine, publishedEvent, systemLayer } from "./support/Fixtures.js"
+import { asBuyer, createTicketType, type Engine, orderInput, publishedEvent, systemLayer } from "./support/Fixtures.js"
 
 const layer = (engine: Engine, checks: ReadonlyArray<AuditCheck> = []) =>
   Layer.provideMerge(ledgerAuditWithChecks(checks), Layer.provideMerge(Ledger.Default, systemLayer(engine)))
@@ -200,4 +202,94 @@ describe.each(engines)("ledger audit on %s", (engine) => {
       expect(anonymous._tag).toBe("Forbidden")
     }).pipe(Effect.provide(layer(engine, [check])))
   })
+
+  it.live("payments: every order's ledger net equals its succeeded payments less refunds", () =>
+    Effect.gen(function* () {
+      const { org, event } = yield* publishedEvent()
+      const type = yield* createTicketType(event)
+      const sql = yield* SqlClient.SqlClient
+      const ledger = yield* Ledger
+      const order = (n: number) =>
+        Effect.flatMap(Orders, (o) => o.place(event.id, orderInput([{ ticketTypeId: type.id, quantity: 1 }], n))).pipe(
+          asBuyer,
+          Effect.map((placed) => placed.order),
+        )
+      const [balanced, refunded, unrecorded, overbooked, stray] = yield* Effect.forEach([1, 2, 3, 4, 5], order)
+      let serial = 0
+      const payment = (orderId: string, amountMinor: number, status = "succeeded") => {
+        const id = `00000000-0000-7000-8000-${String(++serial).padStart(12, "0")}`
+        return Effect.as(
+          sql`INSERT INTO payments ${sql.insert({
+            id,
+            orgId: org.id,
+            eventId: event.id,
+            orderId,
+            provider: "manual",
+            mode: "test",
+            status,
+            amountMinor,
+            refundedMinor: 0,
+            currency: "CHF",
+            providerRef: `ref-${id}`,
+            createdAt: 1,
+            updatedAt: 1,
+          })}`,
+          id,
+        )
+      }
+      const refund = (orderId: string, paymentId: string, amountMinor: number) =>
+        sql`INSERT INTO refunds ${sql.insert({
+          id: `10000000-0000-7000-8000-${String(++serial).padStart(12, "0")}`,
+          orgId: org.id,
+          eventId: event.id,
+          orderId,
+          paymentId,
+          amountMinor,
+          currency: "CHF",
+          status: "succeeded",
+          createdAt: 1,
+          updatedAt: 1,
+        })}`
+      const entry = (orderId: string, amountMinor: number) =>
+        ledger.append({
+          orgId: org.id,
+          eventId: event.id,
+          series: "ledger",
+          entryType: amountMinor < 0 ? "refund" : "charge",
+          orderId,
+          amountMinor,
+          currency: "CHF",
+        })
+      yield* payment(balanced.id, 7900)
+      yield* payment(balanced.id, 7900, "failed")
+      yield* entry(balanced.id, 7900)
+      const paid = yield* payment(refunded.id, 7900)
+      yield* refund(refunded.id, paid, 2000)
+      yield* entry(refunded.id, 7900)
+      yield* entry(refunded.id, -2000)
+      yield* payment(unrecorded.id, 7900)
+      yield* payment(overbooked.id, 7900)
+      yield* entry(overbooked.id, 7900)
+      const twice = yield* entry(overbooked.id, 7900)
+      const orphan = yield* entry(stray.id, 500)
+
+      const report = yield* audit({ orgId: org.id })
+      expect(report.checks).toEqual(["triggers", "chain", "payments"])
+      // Orders with payments first, in id (creation) order, then orders known only to the ledger.
+      expect(report.findings).toEqual(
+        [
+          { kind: "payment_not_on_ledger", entry: null, order: unrecorded.id },
+          { kind: "ledger_payments_mismatch", entry: ref(twice), order: overbooked.id },
+          { kind: "ledger_without_payment", entry: ref(orphan), order: stray.id },
+        ].map(({ kind, entry, order }) =>
+          expect.objectContaining({ check: "payments", kind, entry, message: expect.stringContaining(order) }),
+        ),
+      )
+      expect(report.findings[1]?.message).toContain(
+        "the ledger holds CHF 158.00, succeeded payments less refunds are CHF 79.00",
+      )
+      const elsewhere = yield* audit({ orgId: (yield* publishedEvent()).org.id })
+      expect(elsewhere.findingCount).toBe(0)
+    }).pipe(Effect.provide(layer(engine, [paymentsMatchLedger]))),
+  )
 })
