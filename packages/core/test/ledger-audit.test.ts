@@ -214,7 +214,13 @@ describe.each(engines)("ledger audit on %s", (engine) => {
           asBuyer,
           Effect.map((placed) => placed.order),
         )
-      const [balanced, refunded, unrecorded, overbooked, stray] = yield* Effect.forEach([1, 2, 3, 4, 5], order)
+      const [balanced, refunded, unrecorded, overbooked, stray] = yield* Effect.all([
+        order(1),
+        order(2),
+        order(3),
+        order(4),
+        order(5),
+      ])
       let serial = 0
       const payment = (orderId: string, amountMinor: number, status = "succeeded") => {
         const id = `00000000-0000-7000-8000-${String(++serial).padStart(12, "0")}`
