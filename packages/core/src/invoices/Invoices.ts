@@ -33,7 +33,7 @@ import {
   UnsupportedLocale,
 } from "./Invoice.js"
 import { compact, creditorReference, isQrIban, isValidBuyerVatNumber, qrReference } from "./References.js"
-import { layoutInvoice, renderInvoice } from "./Render.js"
+import { type InvoiceFormat, layoutInvoice, renderInvoice } from "./Render.js"
 
 const decodeInvoice = rowDecoder(Invoice, { json: ["seller", "buyer", "lines", "vatBreakdown"] })
 const decodeIssue = Schema.decodeUnknown(IssueInvoice)
@@ -514,10 +514,19 @@ export class Invoices extends Effect.Service<Invoices>()("sratix/invoices/Invoic
       return yield* layoutInvoice(invoice)
     })
 
+    /** The document in any format; `locale` re-renders its labels in another language (the figures stay). */
+    const render = Effect.fn("Invoices.render")(function* (
+      id: InvoiceId,
+      format: InvoiceFormat,
+      options: { readonly locale?: Locale } = {},
+    ) {
+      const stored = yield* find(id)
+      const invoice = options.locale === undefined ? stored : new Invoice({ ...stored, locale: options.locale })
+      return yield* renderInvoice(invoice, format).pipe(Effect.provideService(BrowserPool, pool))
+    })
+
     const renderPdf = Effect.fn("Invoices.renderPdf")(function* (id: InvoiceId) {
-      const invoice = yield* find(id)
-      const { bytes } = yield* renderInvoice(invoice, "pdf").pipe(Effect.provideService(BrowserPool, pool))
-      return bytes
+      return (yield* render(id, "pdf")).bytes
     })
 
     return {
@@ -528,6 +537,7 @@ export class Invoices extends Effect.Service<Invoices>()("sratix/invoices/Invoic
       findByPaymentReference,
       markPaid,
       cancel,
+      render,
       renderHtml,
       renderPdf,
     } as const
