@@ -7,18 +7,19 @@ import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
 import { Identity } from "./identity/Identity.js"
 import { Inventory } from "./inventory/Inventory.js"
-import { JobRuns } from "./jobs/JobRuns.js"
 import { BillingProfiles } from "./invoices/BillingProfiles.js"
 import { Invoices } from "./invoices/Invoices.js"
+import { JobRuns } from "./jobs/JobRuns.js"
 import { ledgerAuditWithChecks } from "./ledger/Audit.js"
 import { Ledger } from "./ledger/Ledger.js"
 import { paymentsMatchLedger } from "./ledger/PaymentsCheck.js"
 import { Orders } from "./orders/Orders.js"
 import { Organizations } from "./organizations/Organizations.js"
+import { Payments } from "./payments/Payments.js"
 import { SigningKeys } from "./tickets/SigningKeys.js"
 import { Tickets } from "./tickets/Tickets.js"
 
-/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig and FileStorage. */
+/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig and FileStorage. */
 export const CoreServices = Layer.mergeAll(
   Audit.Default,
   Organizations.Default,
@@ -33,6 +34,7 @@ export const CoreServices = Layer.mergeAll(
   Ledger.Default,
   // The audit's checks beyond the triggers and the chains, in the order they run (docs/ledger.md).
   ledgerAuditWithChecks([paymentsMatchLedger]),
+  Payments.Default,
   BillingProfiles.Default,
   Invoices.Default,
   JobRuns.Default,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Layer } from "effect"
+import { PaymentsConfig, type PaymentsConfigShape, stripeFromEnv } from "../payments/PaymentsConfig.js"
 import * as Database from "../sql/Database.js"
 import { FileStorage } from "../storage/FileStorage.js"
 import { CoreConfig } from "./CoreConfig.js"
@@ -19,6 +20,8 @@ export interface Environment {
   readonly secret: string | null
   readonly trustProxy: boolean
   readonly logLevel: "debug" | "info" | "warn" | "error"
+  readonly publicUrl: string
+  readonly payments: Pick<PaymentsConfigShape, "stripe" | "stripeApi">
 }
 
 export class ConfigError extends Error {
@@ -63,6 +66,14 @@ export const loadEnvironment = (env: NodeJS.ProcessEnv = process.env): Environme
     secret: env.SRATIX_SECRET || null,
     trustProxy: env.SRATIX_TRUST_PROXY === "true",
     logLevel,
+    publicUrl: (env.SRATIX_PUBLIC_URL || `http://localhost:${env.PORT || 3000}`).replace(/\/+$/, ""),
+    payments: (() => {
+      try {
+        return stripeFromEnv(env)
+      } catch (e) {
+        throw new ConfigError((e as Error).message)
+      }
+    })(),
   }
 }
 
@@ -93,4 +104,5 @@ export const environmentLayer = (environment: Environment, secret: Uint8Array) =
       inventoryBuckets: environment.inventoryBuckets,
     }),
     FileStorage.local(path.join(environment.dataDir, "uploads")),
+    PaymentsConfig.layer({ ...environment.payments, publicUrl: environment.publicUrl, redisUrl: environment.redisUrl }),
   )

@@ -19,6 +19,10 @@ export const UserId = Id("UserId")
 export type UserId = typeof UserId.Type
 export const ApiKeyId = Id("ApiKeyId")
 export type ApiKeyId = typeof ApiKeyId.Type
+export const PaymentId = Id("PaymentId")
+export type PaymentId = typeof PaymentId.Type
+export const RefundId = Id("RefundId")
+export type RefundId = typeof RefundId.Type
 
 let lastMs = 0
 let sequence = 0

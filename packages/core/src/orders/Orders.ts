@@ -365,6 +365,9 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
         if (returnsSeats) {
           yield* inventory.give(holds.map((h) => ({ ...h, bucket: Number(h.bucket), quantity: Number(h.quantity) })))
           if (order.promoCodeId) yield* promoCodes.release(order.promoCodeId as PromoCodeId)
+          // An attempt still open would otherwise let the buyer pay for seats that are gone.
+          yield* sql`UPDATE payments SET status = ${to === "expired" ? "expired" : "cancelled"}, updated_at = ${now}
+            WHERE order_id = ${order.id} AND status IN ('pending', 'failed')`
         }
         yield* audit.record({
           action,
@@ -432,7 +435,34 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
       withCaller(Caller.system("hold-sweeper")),
     )
 
-    return { place, get, getWithToken, list, cancel, markPaid, expireDue } as const
+    /** The order by id alone, for flows that arrive without an event in the path (webhooks, bank imports). */
+    const find = Effect.fn("Orders.find")(function* (id: string) {
+      return yield* selectOrder(id)
+    })
+
+    /**
+     * Payment flows call these inside their own transaction, under the order's lock: the money
+     * record and the order's new state commit together or not at all.
+     */
+    const settlement = {
+      /** pending_payment → paid; false when the order had already left pending_payment. */
+      paid: (order: Order, now: number, data: Record<string, unknown>) =>
+        order.status === "pending_payment" ? transition(order, "paid", now, "order.paid", data) : Effect.succeed(false),
+      /** paid → cancelled after everything paid was refunded: seats and the promo code use come back. */
+      refunded: (order: Order, now: number) =>
+        order.status === "paid" ? transition(order, "cancelled", now, "order.refunded") : Effect.succeed(false),
+      /** Keeps the seats while a payment is under way, e.g. until a Checkout Session or an invoice is due. */
+      holdUntil: (order: Order, until: number, now: number) =>
+        Effect.gen(function* () {
+          if (order.status !== "pending_payment" || (order.expiresAt ?? 0) >= until) return
+          yield* sql`UPDATE orders SET expires_at = ${until}, updated_at = ${now}
+            WHERE id = ${order.id} AND status = 'pending_payment'`
+          yield* sql`UPDATE holds SET expires_at = ${until}, updated_at = ${now}
+            WHERE order_id = ${order.id} AND state = 'active'`
+        }),
+    }
+
+    return { place, get, getWithToken, find, list, cancel, markPaid, expireDue, settlement } as const
   }),
   dependencies: [
     Audit.Default,

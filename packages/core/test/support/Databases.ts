@@ -4,7 +4,15 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
-import { CoreConfig, CoreServices, Database, FileStorage, migrate } from "../../src/index.js"
+import {
+  CoreConfig,
+  CoreServices,
+  Database,
+  FileStorage,
+  migrate,
+  PaymentsConfig,
+  type PaymentsConfigShape,
+} from "../../src/index.js"
 
 export interface TestDatabase {
   readonly engine: "sqlite" | "mysql"
@@ -52,14 +60,19 @@ export const freshDatabase = async (engine: "sqlite" | "mysql"): Promise<TestDat
 export const testSecret = new Uint8Array(32).fill(7)
 
 /** Core services on a migrated database. */
-export const coreLayer = (url: string, config: { holdMinutes?: number; inventoryBuckets?: number } = {}) => {
+export const coreLayer = (
+  url: string,
+  config: { holdMinutes?: number; inventoryBuckets?: number; payments?: Partial<PaymentsConfigShape> } = {},
+) => {
+  const { payments, ...core } = config
   const db = Database.layer({ url, maxConnections: 30 })
   const migrated = Layer.effectDiscard(Effect.orDie(migrate)).pipe(Layer.provide(db))
   return CoreServices.pipe(
     Layer.provideMerge(
       Layer.mergeAll(
         db,
-        CoreConfig.layer({ secret: testSecret, ...config }),
+        CoreConfig.layer({ secret: testSecret, ...core }),
+        PaymentsConfig.layer(payments),
         FileStorage.local(fs.mkdtempSync(path.join(os.tmpdir(), "sratix-files-"))),
       ),
     ),

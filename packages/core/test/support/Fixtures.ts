@@ -11,6 +11,7 @@ import {
   type Grant,
   Organizations,
   type OrgId,
+  type PaymentsConfigShape,
   type PlaceOrder,
   PromoCodes,
   type TicketTypeId,
@@ -24,6 +25,7 @@ export type Engine = "sqlite" | "mysql"
 export interface LayerConfig {
   readonly holdMinutes?: number
   readonly inventoryBuckets?: number
+  readonly payments?: Partial<PaymentsConfigShape>
 }
 
 /**
