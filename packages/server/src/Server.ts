@@ -187,10 +187,12 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
     Layer.provide(rateLimits),
   )
-  return Layer.mergeAll(http, sweeper(options.sweepEvery ?? "5 seconds", logger)).pipe(
-    Layer.provide(Caller.layerSystem("server")),
-    Layer.provide(core),
-  )
+  // No tracer is installed, so the platform's per-request server span (URL parsing, every header
+  // copied into attributes) would be built for nobody: it is a large part of the per-request floor.
+  return Layer.mergeAll(
+    HttpMiddleware.withTracerDisabledWhen(http, () => true),
+    sweeper(options.sweepEvery ?? "5 seconds", logger),
+  ).pipe(Layer.provide(Caller.layerSystem("server")), Layer.provide(core))
 }
 
 let cachedSpec: ReturnType<typeof openApiSpec> | undefined
