@@ -222,6 +222,32 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
         : new User({ ...user, grants: user.grants.filter((g) => g.orgId === scope.orgId) })
     })
 
+    /**
+     * Gives a person a role in an organisation, creating their account when the email has none.
+     * Two admins adding the same new person at once both succeed: the loser of the insert race finds
+     * the winner's account instead of failing.
+     */
+    const addMember = Effect.fn("Identity.addMember")(function* (
+      orgId: OrgId,
+      input: { email: string; name: string; role: Role; eventId: EventId | null },
+    ) {
+      const findOrCreate = Effect.flatMap(findUserByEmail(input.email), (existing) =>
+        Option.isSome(existing)
+          ? Effect.succeed(existing.value)
+          : createUser({ email: input.email, name: input.name }).pipe(
+              Effect.catchTag("Conflict", () =>
+                Effect.flatMap(findUserByEmail(input.email), (raced) =>
+                  Option.isSome(raced)
+                    ? Effect.succeed(raced.value)
+                    : Effect.dieMessage("user vanished after a conflict"),
+                ),
+              ),
+            ),
+      )
+      const user = yield* findOrCreate
+      return yield* grant(user.id, input.role, { orgId, eventId: input.eventId })
+    })
+
     /** The first (or another) platform administrator: the user and the grant commit together. */
     const createAdmin = Effect.fn("Identity.createAdmin")(function* (input: CreateUser) {
       return yield* Effect.flatMap(createUser(input), (user) =>
@@ -520,6 +546,7 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
       createAdmin,
       findUserByEmail,
       grant,
+      addMember,
       membersOf,
       login,
       refresh,
