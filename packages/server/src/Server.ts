@@ -22,6 +22,7 @@ import { FormsLive } from "./forms/Http.js"
 import { HealthLive } from "./health/Http.js"
 import { endpointRules } from "./http/Access.js"
 import { AuthorizationLive } from "./http/Authorization.js"
+import { answerClientErrors } from "./http/ClientErrors.js"
 import { toProblem } from "./http/Problems.js"
 import { RateLimitStore, rateLimit } from "./http/RateLimit.js"
 import { requestGuard } from "./http/RequestGuard.js"
@@ -239,6 +240,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
     await setup.dispose()
   }
   const server = createServer()
+  answerClientErrors(server)
   const layer = serverLayer({ ...options, secret, logger }).pipe(
     Layer.provide(NodeHttpServer.layer(() => server, { port: environment.port, host: environment.host })),
   )
