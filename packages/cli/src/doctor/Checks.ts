@@ -101,6 +101,23 @@ const secretCheck = (context: DoctorContext): CheckResult => {
       )
 }
 
+const MIN_MARIADB = [10, 6] as const
+const MIN_MYSQL = [8, 0] as const
+
+/**
+ * Why a MySQL-protocol server is too old for our migrations (enforced CHECK constraints, several
+ * triggers per table and event), or null when it will do. `VERSION()` reads e.g. `10.11.6-MariaDB-0+deb12u1`.
+ */
+export const serverVersionProblem = (version: string): string | null => {
+  const [major = 0, minor = 0] = version.split(/[.-]/).map(Number)
+  const isMariaDb = /mariadb/i.test(version)
+  const [needMajor, needMinor] = isMariaDb ? MIN_MARIADB : MIN_MYSQL
+  const name = isMariaDb ? "MariaDB" : "MySQL"
+  return major > needMajor || (major === needMajor && minor >= needMinor)
+    ? null
+    : `${name} ${version} is too old: SRAtix needs ${name} ${needMajor}.${needMinor} or newer`
+}
+
 /** Connects, then reads which migrations are applied. A missing SQLite file is not created. */
 const databaseChecks = (context: DoctorContext): Effect.Effect<ReadonlyArray<CheckResult>> =>
   Effect.gen(function* () {
@@ -119,7 +136,8 @@ const databaseChecks = (context: DoctorContext): Effect.Effect<ReadonlyArray<Che
     const exit = yield* Effect.gen(function* () {
       const info = yield* Database.DatabaseInfo
       const status = yield* migrationStatus
-      return { info, status }
+      const version = yield* Database.serverVersion
+      return { info, status, version }
     }).pipe(
       Effect.provide(Database.layer({ url: e.databaseUrl, maxConnections: 1 })),
       Effect.timeoutFail({
@@ -132,10 +150,13 @@ const databaseChecks = (context: DoctorContext): Effect.Effect<ReadonlyArray<Che
       const failure = describeCause(exit.cause, { databaseUrl: e.databaseUrl })
       return [result("database", "FAIL", failure.message), result("migrations", "SKIP", "database unavailable")]
     }
-    const { info, status } = exit.value
+    const { info, status, version } = exit.value
     const pending = status.filter((m) => m.appliedAt === null)
+    const tooOld = info.dialect === "mysql" ? serverVersionProblem(version) : null
     return [
-      result("database", "PASS", `${info.description} (${elapsed(started)})`),
+      tooOld !== null
+        ? result("database", "FAIL", `${info.description}: ${tooOld}`)
+        : result("database", "PASS", `${info.description}, version ${version} (${elapsed(started)})`),
       pending.length === 0
         ? result("migrations", "PASS", `all ${status.length} applied`)
         : result(
