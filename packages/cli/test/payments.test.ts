@@ -125,7 +125,7 @@ describe("sratix payments and worker", () => {
     expect(review.json.credits.map((c) => [c.bankRef, c.reason, c.orderId])).toEqual([
       ["CLI-2", "partial", orders[1]!.orderId],
     ])
-  })
+  }, 180_000)
 
   it("import-camt refuses a file that is not camt.054 with one line and exit 2", async () => {
     const file = path.join(dataDir, "not-camt.xml")
@@ -134,7 +134,7 @@ describe("sratix payments and worker", () => {
     expect(result.code).toBe(2)
     expect(expectOneLineError(result)).toMatch(/not well-formed XML/)
     expect((await run(["payments", "import-camt", path.join(dataDir, "missing.xml")], env)).code).toBe(2)
-  })
+  }, 180_000)
 
   it("mark-paid settles the order a person saw paid; reconcile has nothing to do without Stripe", async () => {
     const paid = await runJson<Record<string, unknown>>(
