@@ -5,6 +5,8 @@ import { TicketTypes } from "./catalog/TicketTypes.js"
 import { Events } from "./events/Events.js"
 import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
+import { Fulfilment } from "./fulfilment/Fulfilment.js"
+import { FulfilmentQueue } from "./fulfilment/FulfilmentQueue.js"
 import { Identity } from "./identity/Identity.js"
 import { Inventory } from "./inventory/Inventory.js"
 import { BillingProfiles } from "./invoices/BillingProfiles.js"
@@ -15,11 +17,12 @@ import { Ledger } from "./ledger/Ledger.js"
 import { paymentsMatchLedger } from "./ledger/PaymentsCheck.js"
 import { Orders } from "./orders/Orders.js"
 import { Organizations } from "./organizations/Organizations.js"
+import { BankImports } from "./payments/BankImports.js"
 import { Payments } from "./payments/Payments.js"
 import { SigningKeys } from "./tickets/SigningKeys.js"
 import { Tickets } from "./tickets/Tickets.js"
 
-/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig and FileStorage. */
+/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig, FileStorage and a JobQueue. */
 export const CoreServices = Layer.mergeAll(
   Audit.Default,
   Organizations.Default,
@@ -40,4 +43,7 @@ export const CoreServices = Layer.mergeAll(
   JobRuns.Default,
   SigningKeys.Default,
   Tickets.Default,
+  FulfilmentQueue.Default,
+  Fulfilment.Default,
+  BankImports.Default,
 )

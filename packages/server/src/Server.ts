@@ -7,6 +7,7 @@ import {
   CoreServices,
   type Environment,
   environmentLayer,
+  Fulfilment,
   migrate,
   Orders,
   PROBLEM_BASE,
@@ -144,7 +145,14 @@ const sweeper = (every: string, logger: Logger) =>
     }),
   )
 
-/** The whole server as one layer: API, landing page, openapi.json, middleware, sweeper. */
+/**
+ * Background work in the server process (docs/jobs.md): order fulfilment, invoice reminders and their
+ * sweeps. On the in-process queue this is the only worker; with REDIS_URL it is one of many, beside any
+ * `sratix worker` processes. Closing the layer is the workers' graceful shutdown.
+ */
+const backgroundWorkers = Layer.scopedDiscard(Effect.flatMap(Fulfilment, (fulfilment) => fulfilment.runWorkers()))
+
+/** The whole server as one layer: API, landing page, openapi.json, middleware, sweeper, background workers. */
 export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Array }) => {
   const { environment } = options
   const logger = options.logger ?? makeLogger(environment.logLevel)
@@ -188,7 +196,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
     Layer.provide(rateLimits),
   )
-  return Layer.mergeAll(http, sweeper(options.sweepEvery ?? "5 seconds", logger)).pipe(
+  return Layer.mergeAll(http, sweeper(options.sweepEvery ?? "5 seconds", logger), backgroundWorkers).pipe(
     Layer.provide(Caller.layerSystem("server")),
     Layer.provide(core),
   )

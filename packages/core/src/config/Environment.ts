@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Layer } from "effect"
+import { jobQueueLayer } from "../jobs/Queues.js"
 import { PaymentsConfig, type PaymentsConfigShape, stripeFromEnv } from "../payments/PaymentsConfig.js"
 import * as Database from "../sql/Database.js"
 import { FileStorage } from "../storage/FileStorage.js"
@@ -94,7 +95,7 @@ export const resolveSecret = (environment: Environment): { secret: Uint8Array; g
   return { secret: new Uint8Array(secret), generated: true }
 }
 
-/** Database + core configuration for a process (server or CLI). */
+/** Database, job queue (BullMQ when REDIS_URL is set) and core configuration for a process (server or CLI). */
 export const environmentLayer = (environment: Environment, secret: Uint8Array) =>
   Layer.mergeAll(
     Database.layer({ url: environment.databaseUrl }),
@@ -105,4 +106,5 @@ export const environmentLayer = (environment: Environment, secret: Uint8Array) =
     }),
     FileStorage.local(path.join(environment.dataDir, "uploads")),
     PaymentsConfig.layer({ ...environment.payments, publicUrl: environment.publicUrl, redisUrl: environment.redisUrl }),
+    jobQueueLayer(environment.redisUrl),
   )

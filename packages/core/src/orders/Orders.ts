@@ -21,6 +21,7 @@ import {
 import type { PromoCode } from "../domain/PromoCode.js"
 import { Events } from "../events/Events.js"
 import { Submissions } from "../forms/Submissions.js"
+import { FulfilmentQueue } from "../fulfilment/FulfilmentQueue.js"
 import { type Allocation, Inventory } from "../inventory/Inventory.js"
 import { priceOrder } from "../pricing/Pricing.js"
 import { isRetryableConflict, isUniqueViolation } from "../sql/Errors.js"
@@ -57,6 +58,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
     const inventory = yield* Inventory
     const submissions = yield* Submissions
     const config = yield* CoreConfig
+    const fulfilment = yield* FulfilmentQueue
 
     /** The buyer's secret for their order: derived, so a replayed request returns the same one. */
     const accessTokenFor = (id: string) =>
@@ -296,6 +298,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
                 eventId: event.id,
                 data: { provider: "free" },
               })
+              yield* fulfilment.recordPaid(order, now)
             }
             // Contended rows last, so their locks are held for as short a time as possible before
             // COMMIT; among them a fixed order (ticket types by id, then the promo code): no deadlocks.
@@ -335,6 +338,8 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
         Effect.catchTag("SqlError", Effect.die),
         withCaller(buyer),
       )
+      // After the commit: a free order is paid when placed (a replay asks again; the job id dedupes).
+      if (order.status === "paid") yield* fulfilment.request(order.id)
       return new PlacedOrder({ order, accessToken: accessTokenFor(order.id) })
     })
 
@@ -356,6 +361,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
             ${to === "cancelled" ? sql`, cancelled_at = ${now}` : sql``}
           WHERE id = ${order.id} AND status = ${order.status}`.raw.pipe(Effect.map(affectedRows))
         if (changed !== 1) return false
+        if (to === "paid") yield* fulfilment.recordPaid(order, now)
         const returnsSeats = to === "cancelled" || to === "expired"
         const holds = yield* sql<{ id: string; ticketTypeId: TicketTypeId; bucket: number; quantity: number }>`
           SELECT id, ticket_type_id, bucket, quantity FROM holds
@@ -408,7 +414,9 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
 
     /** Records a payment made outside a provider flow (cash, bank transfer confirmed by hand). */
     const markPaid = Effect.fn("Orders.markPaid")(function* (eventId: EventId, id: OrderId) {
-      return yield* changeStatus(eventId, id, "paid", "order.paid", { provider: "manual" })
+      const paid = yield* changeStatus(eventId, id, "paid", "order.paid", { provider: "manual" })
+      yield* fulfilment.request(paid.id)
+      return paid
     })
 
     /**
@@ -471,5 +479,6 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
     PromoCodes.Default,
     Inventory.Default,
     Submissions.Default,
+    FulfilmentQueue.Default,
   ],
 }) {}
