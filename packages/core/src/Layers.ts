@@ -2,6 +2,9 @@ import { Layer } from "effect"
 import { Audit } from "./audit/Audit.js"
 import { PromoCodes } from "./catalog/PromoCodes.js"
 import { TicketTypes } from "./catalog/TicketTypes.js"
+import { Communications } from "./comms/Communications.js"
+import { Emails } from "./comms/Emails.js"
+import { EmailTemplates } from "./comms/EmailTemplates.js"
 import { Events } from "./events/Events.js"
 import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
@@ -19,7 +22,7 @@ import { Payments } from "./payments/Payments.js"
 import { SigningKeys } from "./tickets/SigningKeys.js"
 import { Tickets } from "./tickets/Tickets.js"
 
-/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig and FileStorage. */
+/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig, MailConfig and FileStorage. */
 export const CoreServices = Layer.mergeAll(
   Audit.Default,
   Organizations.Default,
@@ -40,4 +43,7 @@ export const CoreServices = Layer.mergeAll(
   JobRuns.Default,
   SigningKeys.Default,
   Tickets.Default,
+  EmailTemplates.Default,
+  Communications.Default,
+  Emails.Default,
 )
