@@ -2,9 +2,10 @@ import { Effect } from "effect"
 import { TicketTypes } from "../catalog/TicketTypes.js"
 import type { Locale } from "../domain/Common.js"
 import type { EventId, OrderId, OrgId } from "../domain/Ids.js"
+import { Order } from "../domain/Order.js"
 import { InvalidRequest } from "../domain/Problems.js"
 import { Events } from "../events/Events.js"
-import type { Invoice, InvoiceId } from "../invoices/Invoice.js"
+import { type Invoice, Invoice as InvoiceDocument, type InvoiceId } from "../invoices/Invoice.js"
 import { Invoices } from "../invoices/Invoices.js"
 import { Orders } from "../orders/Orders.js"
 import { Organizations } from "../organizations/Organizations.js"
@@ -12,7 +13,7 @@ import { Tickets } from "../tickets/Tickets.js"
 import type { TemplateName } from "./Builtin.js"
 import { Communications, SendInProgress, type SendIntent } from "./Communications.js"
 import { EmailTemplates } from "./EmailTemplates.js"
-import { confirmationData, invoiceData, invoiceReminderData } from "./Messages.js"
+import { badgeReadyData, confirmationData, eventReminderData, invoiceData, invoiceReminderData } from "./Messages.js"
 import type { TemplateData } from "./Template.js"
 import { DeliveryFailed, type EmailAttachment, EmailTransport } from "./Transport.js"
 
@@ -120,6 +121,49 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
 
     const senderOf = (orgId: OrgId) => Effect.map(organizations.get(orgId), (org) => org.name)
 
+    /** An order with what its messages show: event, sender, valid tickets and the ticket types' names. */
+    const orderContext = (orderId: OrderId) =>
+      Effect.gen(function* () {
+        const order = yield* orders.find(orderId)
+        const event = yield* events.get(order.eventId)
+        const seats = (yield* tickets.listForOrder(order.id)).filter((t) => t.status === "valid")
+        const names = new Map((yield* ticketTypes.listForEvent(order.eventId)).map((t) => [t.id as string, t.name]))
+        return { order, event, seats, names, sender: yield* senderOf(order.orgId) }
+      })
+
+    type OrderContext = Effect.Effect.Success<ReturnType<typeof orderContext>>
+
+    const orderData = (
+      template: "confirmation" | "badge_ready" | "event_reminder",
+      context: OrderContext,
+      locale: Locale,
+      attachments: ReadonlyArray<EmailAttachment>,
+    ): TemplateData => {
+      const { order, event, sender } = context
+      switch (template) {
+        case "confirmation":
+          return confirmationData({
+            order: locale === order.locale ? order : new Order({ ...order, locale }),
+            event,
+            sender,
+            tickets: context.seats,
+            ticketTypeNames: context.names,
+            attachments,
+          })
+        case "badge_ready":
+          return badgeReadyData({
+            event,
+            sender,
+            recipientName: order.buyerName,
+            attendee: context.seats[0]?.attendeeName ?? order.buyerName,
+            locale,
+            attachments,
+          })
+        case "event_reminder":
+          return eventReminderData({ event, sender, recipientName: order.buyerName, locale })
+      }
+    }
+
     /**
      * The order confirmation with its tickets, to the buyer, in the order's language. Attachments
      * (badge PDFs, .pkpass files, the invoice PDF) come from the fulfilment that made them.
@@ -129,22 +173,12 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
       orderId: OrderId,
       options: SendOptions & { readonly attachments?: ReadonlyArray<EmailAttachment> } = {},
     ) {
-      const order = yield* orders.find(orderId)
+      const context = yield* orderContext(orderId)
+      const { order } = context
       if (order.status !== "paid") {
         return { status: "not_needed", reason: `the order is ${order.status}` } satisfies SendOutcome as SendOutcome
       }
-      const event = yield* events.get(order.eventId)
-      const seats = yield* tickets.listForOrder(order.id)
-      const names = new Map((yield* ticketTypes.listForEvent(order.eventId)).map((t) => [t.id as string, t.name]))
       const attachments = options.attachments ?? []
-      const data = confirmationData({
-        order,
-        event,
-        sender: yield* senderOf(order.orgId),
-        tickets: seats.filter((t) => t.status === "valid"),
-        ticketTypeNames: names,
-        attachments,
-      })
       return yield* deliver(
         {
           idempotencyKey: options.idempotencyKey ?? `order-confirmation:${order.id}`,
@@ -156,7 +190,7 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
           subjectType: "order",
           subjectId: order.id,
         },
-        data,
+        orderData("confirmation", context, order.locale, attachments),
         attachments,
       )
     })
@@ -231,7 +265,40 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
       )
     })
 
-    return { sendOrderConfirmation, sendInvoice, sendInvoiceReminder } as const
+    /**
+     * A message as it would be sent about a stored order or invoice, without sending or logging it
+     * (`sratix template render email --order|--invoice`); `locale` overrides the stored language.
+     */
+    const preview = Effect.fn("Emails.preview")(function* (
+      template: TemplateName,
+      subject: { readonly orderId: OrderId } | { readonly invoiceId: InvoiceId },
+      options: { readonly locale?: Locale } = {},
+    ) {
+      if (template === "invoice" || template === "invoice_reminder") {
+        if (!("invoiceId" in subject)) {
+          return yield* new InvalidRequest({ detail: `The ${template} template is about an invoice`, field: "invoice" })
+        }
+        const stored = yield* invoices.get(subject.invoiceId)
+        const invoice =
+          options.locale === undefined ? stored : new InvoiceDocument({ ...stored, locale: options.locale })
+        const files = [{ filename: `${invoice.number}.pdf` }]
+        const data = template === "invoice" ? invoiceData(invoice, []) : invoiceReminderData(invoice, [])
+        const rendered = yield* templates.render(template, invoice.locale, {
+          ...data,
+          lists: { ...data.lists, attachments: files },
+        })
+        return { ...rendered, locale: invoice.locale, to: yield* recipientOf(invoice) }
+      }
+      if (!("orderId" in subject)) {
+        return yield* new InvalidRequest({ detail: `The ${template} template is about an order`, field: "order" })
+      }
+      const context = yield* orderContext(subject.orderId)
+      const locale = options.locale ?? context.order.locale
+      const rendered = yield* templates.render(template, locale, orderData(template, context, locale, []))
+      return { ...rendered, locale, to: context.order.buyerEmail }
+    })
+
+    return { sendOrderConfirmation, sendInvoice, sendInvoiceReminder, preview } as const
   }),
   dependencies: [
     Orders.Default,
