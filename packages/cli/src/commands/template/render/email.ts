@@ -17,6 +17,7 @@ import {
 import { Effect, Exit, Schema } from "effect"
 import { BaseCommand } from "../../../BaseCommand.js"
 import { describeCause, ExitCode } from "../../../Failures.js"
+import { formatFromOut } from "../../../Output.js"
 
 type EmailFormat = "html" | "txt" | "eml"
 
@@ -36,13 +37,6 @@ export interface EmailRenderResult {
 const formats: ReadonlyArray<EmailFormat> = ["html", "txt", "eml"]
 const isOrderId = Schema.is(OrderId)
 const isInvoiceId = Schema.is(InvoiceId)
-
-/** `--format`, else the extension of `--out`, else HTML. */
-const formatFor = (flag: string | undefined, out: string): EmailFormat => {
-  if (flag !== undefined) return flag as EmailFormat
-  const ext = path.extname(out).slice(1).toLowerCase()
-  return formats.includes(ext as EmailFormat) ? (ext as EmailFormat) : "html"
-}
 
 export default class TemplateRenderEmail extends BaseCommand<typeof TemplateRenderEmail> {
   static override summary = "Render an email template with sample data, or about a stored order or invoice."
@@ -82,7 +76,7 @@ export default class TemplateRenderEmail extends BaseCommand<typeof TemplateRend
   async run(): Promise<EmailRenderResult> {
     const { out, order, invoice } = this.flags
     const template = this.flags.template as TemplateName
-    const format = formatFor(this.flags.format, out)
+    const format = formatFromOut<EmailFormat>(this.flags.format, out, formats, "html")
     const lang = this.flags.lang as Locale | undefined
     const toStdout = out === "-"
     if (toStdout && this.jsonEnabled()) {
