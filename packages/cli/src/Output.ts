@@ -1,3 +1,5 @@
+import * as path from "node:path"
+
 /** Plain-text rendering for human mode; `--json` never goes through here. */
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes to measure width
@@ -46,4 +48,16 @@ export const formatBytes = (bytes: number) => {
     unit++
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
+}
+
+/** `--format` when given, else the extension of `--out` when it names one of `formats`, else `fallback`. */
+export const formatFromOut = <F extends string>(
+  flag: string | undefined,
+  out: string,
+  formats: ReadonlyArray<F>,
+  fallback: F,
+): F => {
+  if (flag !== undefined) return flag as F
+  const ext = path.extname(out).slice(1).toLowerCase() as F
+  return formats.includes(ext) ? ext : fallback
 }

@@ -2,6 +2,9 @@ import { Layer } from "effect"
 import { Audit } from "./audit/Audit.js"
 import { PromoCodes } from "./catalog/PromoCodes.js"
 import { TicketTypes } from "./catalog/TicketTypes.js"
+import { Communications } from "./comms/Communications.js"
+import { Emails } from "./comms/Emails.js"
+import { EmailTemplates } from "./comms/EmailTemplates.js"
 import { Events } from "./events/Events.js"
 import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
@@ -22,7 +25,7 @@ import { Payments } from "./payments/Payments.js"
 import { SigningKeys } from "./tickets/SigningKeys.js"
 import { Tickets } from "./tickets/Tickets.js"
 
-/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig, FileStorage and a JobQueue. */
+/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig, MailConfig, FileStorage and a JobQueue. */
 export const CoreServices = Layer.mergeAll(
   Audit.Default,
   Organizations.Default,
@@ -46,4 +49,7 @@ export const CoreServices = Layer.mergeAll(
   FulfilmentQueue.Default,
   Fulfilment.Default,
   BankImports.Default,
+  EmailTemplates.Default,
+  Communications.Default,
+  Emails.Default,
 )

@@ -212,19 +212,12 @@ export const redisCheck = (redisUrl: string | null): Effect.Effect<CheckResult> 
 }
 
 /** Greeting (220) and EHLO (250) only: credentials are never sent by `doctor`. */
-export const smtpCheck = (smtpUrl: string | undefined): Effect.Effect<CheckResult> => {
-  if (smtpUrl === undefined || smtpUrl === "") {
-    return Effect.succeed(result("smtp", "SKIP", "not configured: mail goes to the file outbox (data/outbox)"))
+export const smtpCheck = (mail: Environment["mail"]): Effect.Effect<CheckResult> => {
+  if (mail.smtpUrl === null) {
+    return Effect.succeed(result("smtp", "SKIP", `not configured: mail goes to the file outbox (${mail.outboxDir})`))
   }
-  let url: URL
-  try {
-    url = new URL(smtpUrl)
-  } catch {
-    return Effect.succeed(result("smtp", "FAIL", "SMTP_URL is not a URL (expected smtp://user:pass@host:587)"))
-  }
-  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") {
-    return Effect.succeed(result("smtp", "FAIL", `SMTP_URL must start with smtp:// or smtps:// (got ${url.protocol})`))
-  }
+  // Checked when the environment was loaded (a bad SMTP_URL fails the config check instead).
+  const url = new URL(mail.smtpUrl)
   const secure = url.protocol === "smtps:"
   const host = url.hostname || "127.0.0.1"
   const port = Number(url.port || (secure ? 465 : 587))
@@ -434,7 +427,9 @@ export const runChecks = (context: DoctorContext): Effect.Effect<ReadonlyArray<C
       context.environment === undefined
         ? Effect.succeed([skipUnconfigured("redis")])
         : Effect.map(redisCheck(context.environment.redisUrl), (r) => [r]),
-      Effect.map(smtpCheck(context.env.SMTP_URL), (r) => [r]),
+      context.environment === undefined
+        ? Effect.succeed([skipUnconfigured("smtp")])
+        : Effect.map(smtpCheck(context.environment.mail), (r) => [r]),
       Effect.map(chromiumCheck(context.env), (r) => [r]),
       Effect.sync(() => [foldersCheck(context)]),
       Effect.sync(() => [memoryCheck()]),

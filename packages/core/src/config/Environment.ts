@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Layer } from "effect"
 import { jobQueueLayer } from "../jobs/Queues.js"
+import { MailConfig, type MailConfigShape, mailFromEnv } from "../comms/MailConfig.js"
 import { PaymentsConfig, type PaymentsConfigShape, stripeFromEnv } from "../payments/PaymentsConfig.js"
 import * as Database from "../sql/Database.js"
 import { FileStorage } from "../storage/FileStorage.js"
@@ -23,6 +24,7 @@ export interface Environment {
   readonly logLevel: "debug" | "info" | "warn" | "error"
   readonly publicUrl: string
   readonly payments: Pick<PaymentsConfigShape, "stripe" | "stripeApi">
+  readonly mail: Omit<MailConfigShape, "sendLeaseMs">
 }
 
 export class ConfigError extends Error {
@@ -75,6 +77,13 @@ export const loadEnvironment = (env: NodeJS.ProcessEnv = process.env): Environme
         throw new ConfigError((e as Error).message)
       }
     })(),
+    mail: (() => {
+      try {
+        return mailFromEnv(env, dataDir)
+      } catch (e) {
+        throw new ConfigError((e as Error).message)
+      }
+    })(),
   }
 }
 
@@ -107,4 +116,5 @@ export const environmentLayer = (environment: Environment, secret: Uint8Array) =
     FileStorage.local(path.join(environment.dataDir, "uploads")),
     PaymentsConfig.layer({ ...environment.payments, publicUrl: environment.publicUrl, redisUrl: environment.redisUrl }),
     jobQueueLayer(environment.redisUrl),
+    MailConfig.layer(environment.mail),
   )

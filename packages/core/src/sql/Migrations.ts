@@ -13,6 +13,7 @@ import invoices from "./migrations/0005_invoices.js"
 import jobs from "./migrations/0006_jobs.js"
 import tickets from "./migrations/0007_tickets.js"
 import fulfilmentBankImports from "./migrations/0008_fulfilment_bank_imports.js"
+import communications from "./migrations/0009_communications.js"
 
 /** The one migration set for both engines, in order. Append only: never edit a shipped entry. */
 export const migrations = [
@@ -24,6 +25,7 @@ export const migrations = [
   { id: 6, name: "jobs", run: jobs },
   { id: 7, name: "tickets", run: tickets },
   { id: 8, name: "fulfilment_bank_imports", run: fulfilmentBankImports },
+  { id: 9, name: "communications", run: communications },
 ] as const
 
 const MIGRATIONS_TABLE = "sratix_migrations"

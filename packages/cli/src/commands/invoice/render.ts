@@ -15,6 +15,7 @@ import {
 import { Effect, Exit, ManagedRuntime, Schema } from "effect"
 import { BaseCommand } from "../../BaseCommand.js"
 import { describeCause, ExitCode } from "../../Failures.js"
+import { formatFromOut } from "../../Output.js"
 
 export interface InvoiceRenderResult {
   /** Where the document was written, or "-" for standard output. */
@@ -31,13 +32,6 @@ export interface InvoiceRenderResult {
 
 const formats: ReadonlyArray<InvoiceFormat> = ["pdf", "png", "html"]
 const isInvoiceId = Schema.is(InvoiceId)
-
-/** `--format`, else the extension of `--out`, else PDF. */
-const formatFor = (flag: string | undefined, out: string): InvoiceFormat => {
-  if (flag !== undefined) return flag as InvoiceFormat
-  const ext = path.extname(out).slice(1).toLowerCase()
-  return formats.includes(ext as InvoiceFormat) ? (ext as InvoiceFormat) : "pdf"
-}
 
 export default class InvoiceRender extends BaseCommand<typeof InvoiceRender> {
   static override summary = "Render an invoice, or a sample one, to PDF, PNG or HTML."
@@ -73,7 +67,7 @@ export default class InvoiceRender extends BaseCommand<typeof InvoiceRender> {
 
   async run(): Promise<InvoiceRenderResult> {
     const { out, id, sample } = this.flags
-    const format = formatFor(this.flags.format, out)
+    const format = formatFromOut<InvoiceFormat>(this.flags.format, out, formats, "pdf")
     const locale = this.flags.locale as Locale | undefined
     const toStdout = out === "-"
     if (toStdout && this.jsonEnabled()) {
