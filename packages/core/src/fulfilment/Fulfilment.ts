@@ -1,7 +1,9 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, type Duration, Effect, Schedule } from "effect"
+import { Emails, isRetryableSend } from "../comms/Emails.js"
 import type { OrderId } from "../domain/Ids.js"
-import { JobQueue, type WorkOptions } from "../jobs/JobQueue.js"
+import type { InvoiceId } from "../invoices/Invoice.js"
+import { JobQueue, PermanentJobFailure, type WorkOptions } from "../jobs/JobQueue.js"
 import { Payments } from "../payments/Payments.js"
 import { isRetryableConflict } from "../sql/Errors.js"
 import { affectedRows } from "../sql/Rows.js"
@@ -16,6 +18,17 @@ import {
   OrderConfirmationEmail,
   reminderEmailJobId,
 } from "./Jobs.js"
+
+/** A send that will not heal by waiting (a 5xx refusal, a bad template, missing data) is not retried. */
+const asJobFailure = (error: unknown) =>
+  isRetryableSend(error)
+    ? error
+    : new PermanentJobFailure({
+        message:
+          error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
+            ? String((error as { message: unknown }).message)
+            : String(error),
+      })
 
 /** A `pending` fulfilment older than this is re-enqueued by the sweep: its job was lost (or never enqueued). */
 export const FULFILMENT_SWEEP_AFTER_MS = 60_000
@@ -39,6 +52,7 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
     const tickets = yield* Tickets
     const payments = yield* Payments
     const requests = yield* FulfilmentQueue
+    const emails = yield* Emails
     const system = withCaller(Caller.system("fulfilment"))
 
     /**
@@ -110,6 +124,17 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
         const { sweepEvery, ...work } = options
         yield* queue.work(FulfilOrder, ({ orderId }) => fulfil(orderId), work)
         yield* queue.work(InvoiceReminderDue, remindIfUnpaid, work)
+        yield* queue.work(
+          OrderConfirmationEmail,
+          ({ orderId }) => emails.sendOrderConfirmation(orderId).pipe(Effect.mapError(asJobFailure), system),
+          work,
+        )
+        yield* queue.work(
+          InvoiceReminderEmail,
+          ({ invoiceId }) =>
+            emails.sendInvoiceReminder(invoiceId as InvoiceId).pipe(Effect.mapError(asJobFailure), system),
+          work,
+        )
         yield* Effect.all([sweep(), payments.closeLapsedInvoices()]).pipe(
           Effect.catchAllCause((cause) => Effect.logError("fulfilment sweep failed", { cause })),
           Effect.repeat(Schedule.spaced(sweepEvery ?? "30 seconds")),
@@ -119,5 +144,5 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
 
     return { fulfil, sweep, remindIfUnpaid, runWorkers } as const
   }),
-  dependencies: [Tickets.Default, Payments.Default, FulfilmentQueue.Default],
+  dependencies: [Tickets.Default, Payments.Default, FulfilmentQueue.Default, Emails.Default],
 }) {}

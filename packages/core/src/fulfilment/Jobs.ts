@@ -15,13 +15,13 @@ export const FulfilOrder = defineJob("orders.fulfil", Schema.Struct({ orderId: O
   concurrency: 4,
 })
 
-/** Sends the order confirmation with the tickets; the handler lives with the e-mail code (comms). */
+/** Sends the order confirmation (Emails.sendOrderConfirmation); its worker runs in Fulfilment.runWorkers. */
 export const OrderConfirmationEmail = defineJob("email.order_confirmation", Schema.Struct({ orderId: OrderId }), {
   attempts: 8,
   backoffMs: 5_000,
 })
 
-/** Reminds the buyer of an unpaid invoice before its due date; the handler lives with the e-mail code (comms). */
+/** Reminds the buyer of an unpaid invoice before its due date (Emails.sendInvoiceReminder). */
 export const InvoiceReminderEmail = defineJob(
   "email.invoice_reminder",
   Schema.Struct({ orderId: OrderId, invoiceId: Schema.String }),
