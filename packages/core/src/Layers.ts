@@ -2,6 +2,7 @@ import { Layer } from "effect"
 import { Audit } from "./audit/Audit.js"
 import { PromoCodes } from "./catalog/PromoCodes.js"
 import { TicketTypes } from "./catalog/TicketTypes.js"
+import { CheckIns } from "./checkin/CheckIns.js"
 import { Events } from "./events/Events.js"
 import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
@@ -40,4 +41,5 @@ export const CoreServices = Layer.mergeAll(
   JobRuns.Default,
   SigningKeys.Default,
   Tickets.Default,
+  CheckIns.Default,
 )
