@@ -2,6 +2,7 @@ import { Layer } from "effect"
 import { Audit } from "./audit/Audit.js"
 import { PromoCodes } from "./catalog/PromoCodes.js"
 import { TicketTypes } from "./catalog/TicketTypes.js"
+import { CheckIns } from "./checkin/CheckIns.js"
 import { Communications } from "./comms/Communications.js"
 import { Emails } from "./comms/Emails.js"
 import { EmailTemplates } from "./comms/EmailTemplates.js"
@@ -52,4 +53,5 @@ export const CoreServices = Layer.mergeAll(
   EmailTemplates.Default,
   Communications.Default,
   Emails.Default,
+  CheckIns.Default,
 )

@@ -49,6 +49,8 @@ export const Permission = Schema.Literal(
   "orders.read",
   "orders.write",
   "audit.read",
+  "checkin.scan",
+  "checkin.manage",
 )
 export type Permission = typeof Permission.Type
 
@@ -84,6 +86,8 @@ export const rolePermissions: Record<Role, ReadonlyArray<Permission>> = {
     "orders.read",
     "orders.write",
     "audit.read",
+    "checkin.scan",
+    "checkin.manage",
   ],
   event_admin: [
     ...readEvent,
@@ -95,13 +99,15 @@ export const rolePermissions: Record<Role, ReadonlyArray<Permission>> = {
     "orders.write",
     "members.read",
     "audit.read",
+    "checkin.scan",
+    "checkin.manage",
   ],
-  staff: [...readEvent, "orders.read"],
+  staff: [...readEvent, "orders.read", "checkin.scan"],
   exhibitor: readEvent,
   sponsor: readEvent,
   partner: readEvent,
-  volunteer: ["events.read"],
-  scanner: ["events.read"],
+  volunteer: ["events.read", "checkin.scan"],
+  scanner: ["events.read", "checkin.scan"],
   attendee: ["events.read"],
 }
 
