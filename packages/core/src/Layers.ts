@@ -1,5 +1,6 @@
 import { Layer } from "effect"
 import { Audit } from "./audit/Audit.js"
+import { Badges } from "./badges/Badges.js"
 import { PromoCodes } from "./catalog/PromoCodes.js"
 import { TicketTypes } from "./catalog/TicketTypes.js"
 import { Events } from "./events/Events.js"
@@ -18,6 +19,7 @@ import { Organizations } from "./organizations/Organizations.js"
 import { Payments } from "./payments/Payments.js"
 import { SigningKeys } from "./tickets/SigningKeys.js"
 import { Tickets } from "./tickets/Tickets.js"
+import { Wallet } from "./wallet/Wallet.js"
 
 /** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig and FileStorage. */
 export const CoreServices = Layer.mergeAll(
@@ -40,4 +42,6 @@ export const CoreServices = Layer.mergeAll(
   JobRuns.Default,
   SigningKeys.Default,
   Tickets.Default,
+  Badges.Default,
+  Wallet.Default,
 )

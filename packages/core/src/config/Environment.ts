@@ -5,6 +5,7 @@ import { Layer } from "effect"
 import { PaymentsConfig, type PaymentsConfigShape, stripeFromEnv } from "../payments/PaymentsConfig.js"
 import * as Database from "../sql/Database.js"
 import { FileStorage } from "../storage/FileStorage.js"
+import { WalletConfig, type WalletConfigShape, walletFromEnv } from "../wallet/WalletConfig.js"
 import { CoreConfig } from "./CoreConfig.js"
 
 /** Everything the process reads from its environment, parsed once. */
@@ -22,6 +23,7 @@ export interface Environment {
   readonly logLevel: "debug" | "info" | "warn" | "error"
   readonly publicUrl: string
   readonly payments: Pick<PaymentsConfigShape, "stripe" | "stripeApi">
+  readonly wallet: WalletConfigShape
 }
 
 export class ConfigError extends Error {
@@ -74,6 +76,13 @@ export const loadEnvironment = (env: NodeJS.ProcessEnv = process.env): Environme
         throw new ConfigError((e as Error).message)
       }
     })(),
+    wallet: (() => {
+      try {
+        return walletFromEnv(env)
+      } catch (e) {
+        throw new ConfigError((e as Error).message)
+      }
+    })(),
   }
 }
 
@@ -105,4 +114,5 @@ export const environmentLayer = (environment: Environment, secret: Uint8Array) =
     }),
     FileStorage.local(path.join(environment.dataDir, "uploads")),
     PaymentsConfig.layer({ ...environment.payments, publicUrl: environment.publicUrl, redisUrl: environment.redisUrl }),
+    WalletConfig.layer(environment.wallet),
   )

@@ -12,6 +12,7 @@ import payments from "./migrations/0004_payments.js"
 import invoices from "./migrations/0005_invoices.js"
 import jobs from "./migrations/0006_jobs.js"
 import tickets from "./migrations/0007_tickets.js"
+import badges from "./migrations/0010_badges.js"
 
 /** The one migration set for both engines, in order. Append only: never edit a shipped entry. */
 export const migrations = [
@@ -22,6 +23,7 @@ export const migrations = [
   { id: 5, name: "invoices", run: invoices },
   { id: 6, name: "jobs", run: jobs },
   { id: 7, name: "tickets", run: tickets },
+  { id: 10, name: "badges", run: badges },
 ] as const
 
 const MIGRATIONS_TABLE = "sratix_migrations"
