@@ -19,6 +19,11 @@ const ICON = Buffer.from(
   "base64",
 )
 
+/** Read per call: optional, and a caller (a test, the CLI) may provide its own. */
+const configured = Effect.map(Effect.serviceOption(WalletConfig), (c) =>
+  c._tag === "Some" ? c.value : { apple: null, google: null },
+)
+
 const NO_SETTINGS: WalletPassSettings = {
   latitude: null,
   longitude: null,
@@ -158,9 +163,6 @@ export class Wallet extends Effect.Service<Wallet>()("sratix/wallet/Wallet", {
     const sql = yield* SqlClient.SqlClient
     const audit = yield* Audit
     const events = yield* Events
-    const config = yield* Effect.map(Effect.serviceOption(WalletConfig), (c) =>
-      c._tag === "Some" ? c.value : { apple: null, google: null },
-    )
 
     const attendeeOf = (ticketId: TicketId) =>
       Effect.gen(function* () {
@@ -193,11 +195,14 @@ export class Wallet extends Effect.Service<Wallet>()("sratix/wallet/Wallet", {
               },
       ).pipe(Effect.orDie)
 
-    const status = () => ({ apple: config.apple !== null, google: config.google !== null })
+    const status = Effect.fn("Wallet.status")(function* () {
+      const config = yield* configured
+      return { apple: config.apple !== null, google: config.google !== null }
+    })
 
     /** The ticket's `.pkpass` (a zip: pass.json, images, manifest.json, signature). */
     const applePassFor = Effect.fn("Wallet.applePass")(function* (ticketId: TicketId) {
-      const apple = config.apple
+      const apple = (yield* configured).apple
       if (apple === null) {
         return yield* new WalletNotConfigured({
           detail: "Apple Wallet passes are not configured: set the SRATIX_APPLE_PASS_* settings (docs/wallet.md)",
@@ -216,7 +221,7 @@ export class Wallet extends Effect.Service<Wallet>()("sratix/wallet/Wallet", {
 
     /** The "Save to Google Wallet" URL for the ticket: an RS256 JWT with its EventTicketObject. */
     const googleSaveUrl = Effect.fn("Wallet.googleSaveUrl")(function* (ticketId: TicketId) {
-      const google = config.google
+      const google = (yield* configured).google
       if (google === null) {
         return yield* new WalletNotConfigured({
           detail: "Google Wallet is not configured: set the SRATIX_GOOGLE_WALLET_* settings (docs/wallet.md)",
