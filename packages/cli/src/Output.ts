@@ -1,3 +1,6 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+
 /** Plain-text rendering for human mode; `--json` never goes through here. */
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes to measure width
@@ -46,4 +49,11 @@ export const formatBytes = (bytes: number) => {
     unit++
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
+}
+
+/** Writes a rendered document beside its target and renames it: a reader never sees half a file. */
+export const writeAtomically = (out: string, bytes: Uint8Array) => {
+  const target = path.resolve(out)
+  fs.writeFileSync(`${target}.partial`, bytes)
+  fs.renameSync(`${target}.partial`, target)
 }

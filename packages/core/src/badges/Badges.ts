@@ -128,6 +128,18 @@ export const sortForPrint = <A extends { readonly ticketId: string; readonly con
 
 const layoutOf = (template: BadgeTemplate): BadgeLayout => template
 
+const DEFAULT_FIELDS = { title: "title", track: "track", photo: "photo" } as const
+
+/** Title and track come from the form fields the template maps them to. */
+const withFields = (
+  content: BadgeContent,
+  fields: { readonly title: string; readonly track: string },
+): BadgeContent => ({
+  ...content,
+  title: content.fields[fields.title] ?? "",
+  track: content.fields[fields.track] ?? "",
+})
+
 /**
  * Badge templates (per event, optionally per ticket type) and badges rendered from them for
  * tickets. A template is checked when saved and again when rendered: unknown placeholders, broken
@@ -239,26 +251,35 @@ export class Badges extends Effect.Service<Badges>()("sratix/badges/Badges", {
         : Effect.succeed({
             attendee,
             template,
-            content: {
-              ...attendee.content,
-              title: attendee.content.fields[template.fields.title] ?? "",
-              track: attendee.content.fields[template.fields.track] ?? "",
-            } satisfies BadgeContent,
+            content: withFields(attendee.content, template.fields),
           })
 
-    const renderForTicket = Effect.fn("Badges.renderForTicket")(function* (ticketId: TicketId, format: BadgeFormat) {
+    /**
+     * The ticket's badge with its event's template (the ticket type's, else the default), or with
+     * `draft`, a template not saved yet (a designer's file), checked the same way.
+     */
+    const renderForTicket = Effect.fn("Badges.renderForTicket")(function* (
+      ticketId: TicketId,
+      format: BadgeFormat,
+      draft?: BadgeLayout,
+    ) {
       const [probe] = yield* sql<{ eventId: EventId }>`SELECT event_id FROM tickets WHERE id = ${ticketId}`.pipe(
         Effect.orDie,
       )
       const templates = probe === undefined ? [] : yield* selectTemplates(probe.eventId)
-      const choose = chooser(templates)
+      const choose = (typeId: string) => (draft === undefined ? chooser(templates)(typeId) : undefined)
       const [attendee] = yield* loadAttendees(
         (sql) => sql`t.id = ${ticketId}`,
-        (typeId) => choose(typeId)?.fields.photo ?? null,
+        (typeId) => choose(typeId)?.fields.photo ?? DEFAULT_FIELDS.photo,
       )
       if (attendee === undefined) return yield* new NotFound({ detail: "No such ticket", resource: "ticket" })
       if (attendee.status !== "valid") {
         return yield* new Conflict({ detail: "This ticket is void: it gets no badge" })
+      }
+      if (draft !== undefined) {
+        return yield* renderBadge(draft, withFields(attendee.content, DEFAULT_FIELDS), format, "Template").pipe(
+          Effect.provideService(BrowserPool, pool),
+        )
       }
       const { template, content } = yield* withTemplate(attendee, choose(attendee.content.ticketTypeId))
       return yield* renderBadge(
