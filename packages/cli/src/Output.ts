@@ -57,3 +57,14 @@ export const writeAtomically = (out: string, bytes: Uint8Array) => {
   fs.writeFileSync(`${target}.partial`, bytes)
   fs.renameSync(`${target}.partial`, target)
 }
+
+/** `--format` when given, else the extension of `--out` when it names one of `formats`, else the first. */
+export const formatFromOut = <F extends string>(
+  flag: string | undefined,
+  out: string,
+  formats: ReadonlyArray<F>,
+): F => {
+  if (flag !== undefined) return flag as F
+  const ext = path.extname(out).slice(1).toLowerCase()
+  return formats.includes(ext as F) ? (ext as F) : formats[0]!
+}

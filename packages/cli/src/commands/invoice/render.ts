@@ -1,4 +1,3 @@
-import * as path from "node:path"
 import { Errors, Flags } from "@oclif/core"
 import {
   type InvoiceFormat,
@@ -13,7 +12,7 @@ import {
 import { Effect, Schema } from "effect"
 import { BaseCommand } from "../../BaseCommand.js"
 import { ExitCode } from "../../Failures.js"
-import { writeAtomically } from "../../Output.js"
+import { formatFromOut, writeAtomically } from "../../Output.js"
 
 export interface InvoiceRenderResult {
   /** Where the document was written, or "-" for standard output. */
@@ -30,13 +29,6 @@ export interface InvoiceRenderResult {
 
 const formats: ReadonlyArray<InvoiceFormat> = ["pdf", "png", "html"]
 const isInvoiceId = Schema.is(InvoiceId)
-
-/** `--format`, else the extension of `--out`, else PDF. */
-const formatFor = (flag: string | undefined, out: string): InvoiceFormat => {
-  if (flag !== undefined) return flag as InvoiceFormat
-  const ext = path.extname(out).slice(1).toLowerCase()
-  return formats.includes(ext as InvoiceFormat) ? (ext as InvoiceFormat) : "pdf"
-}
 
 export default class InvoiceRender extends BaseCommand<typeof InvoiceRender> {
   static override summary = "Render an invoice, or a sample one, to PDF, PNG or HTML."
@@ -72,7 +64,7 @@ export default class InvoiceRender extends BaseCommand<typeof InvoiceRender> {
 
   async run(): Promise<InvoiceRenderResult> {
     const { out, id, sample } = this.flags
-    const format = formatFor(this.flags.format, out)
+    const format = formatFromOut(this.flags.format, out, formats)
     const locale = this.flags.locale as Locale | undefined
     const toStdout = out === "-"
     if (toStdout && this.jsonEnabled()) {

@@ -17,7 +17,7 @@ import {
 import { Effect, Schema } from "effect"
 import { BaseCommand } from "../../../BaseCommand.js"
 import { ExitCode } from "../../../Failures.js"
-import { writeAtomically } from "../../../Output.js"
+import { formatFromOut, writeAtomically } from "../../../Output.js"
 
 export interface BadgeRenderResult {
   /** Where the badge was written, or "-" for standard output. */
@@ -34,13 +34,6 @@ export interface BadgeRenderResult {
 
 const formats: ReadonlyArray<BadgeFormat> = ["pdf", "png", "html"]
 const invalid = (message: string) => new Errors.CLIError(message, { exit: ExitCode.invalidInput })
-
-/** `--format`, else the extension of `--out`, else PDF. */
-const formatFor = (flag: string | undefined, out: string): BadgeFormat => {
-  if (flag !== undefined) return flag as BadgeFormat
-  const ext = path.extname(out).slice(1).toLowerCase()
-  return formats.includes(ext as BadgeFormat) ? (ext as BadgeFormat) : "pdf"
-}
 
 /**
  * A template file: JSON in the shape the API saves (name, size, html, css, assets, colors,
@@ -104,7 +97,7 @@ export default class TemplateRenderBadge extends BaseCommand<typeof TemplateRend
 
   async run(): Promise<BadgeRenderResult> {
     const { out, ticket, event } = this.flags
-    const format = formatFor(this.flags.format, out)
+    const format = formatFromOut(this.flags.format, out, formats)
     const toStdout = out === "-"
     if (toStdout && this.jsonEnabled())
       throw invalid("--out - and --json both write to standard output: give --out a file")
