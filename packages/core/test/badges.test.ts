@@ -4,14 +4,17 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
+import * as fc from "fast-check"
 import {
   Badges,
   DEFAULT_KEY_GRACE_MS,
   type Event,
+  fillTemplate,
   Orders,
   SAMPLE_BADGE_TEMPLATE,
   type SaveBadgeTemplateInput,
   SigningKeys,
+  sampleBadgeContent,
   sheetLayout,
   Tickets,
   templateIssues,
@@ -89,6 +92,23 @@ describe("badge templates", () => {
     const [issue] = templateIssues({ html: "<main>\n<div>\n<p>{{bogus}}</p>\n</div>\n</main>", css: "", assets: {} })
     expect(issue).toMatchObject({ code: "unknown_placeholder", line: 3, source: "html" })
     expect(issue!.message).toContain("{{bogus}}")
+  })
+
+  it("place any attendee text as text: no value can open a tag, end an attribute or reach the CSS", () => {
+    const layout = {
+      ...SAMPLE_BADGE_TEMPLATE,
+      html: '<p title="{{company}}">{{name}}</p>',
+      css: "p { color: {{color}} }",
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string(), (name, company) => {
+        const filled = fillTemplate(layout, { ...sampleBadgeContent(), name, company }, "data:,")
+        expect(filled.html.match(/</g)?.length).toBe(2)
+        expect(filled.html.match(/"/g)?.length).toBe(2)
+        expect(filled.css).toBe("p { color: #1d4ed8 }")
+      }),
+      { numRuns: 500 },
+    )
   })
 
   it("tile A4 exactly: A6 four edge to edge, A7 and CR80 with room for crop marks", () => {
