@@ -18,10 +18,11 @@ import {
   sheetLayout,
   Tickets,
   templateIssues,
+  withCaller,
 } from "../src/index.js"
 import { verifyTicketCode } from "../src/offline/index.js"
 import { engines } from "./support/Databases.js"
-import { asBuyer, createTicketType, orderInput, publishedEvent, systemLayer } from "./support/Fixtures.js"
+import { asBuyer, callerWith, createTicketType, orderInput, publishedEvent, systemLayer } from "./support/Fixtures.js"
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sratix-badges-"))
 
@@ -149,6 +150,24 @@ for (const engine of engines) {
         expect(html).not.toContain("<Lovelace>")
         const png = yield* badges.renderForTicket(ticket!.id, "png")
         expect(Buffer.from(png.bytes.subarray(1, 4)).toString()).toBe("PNG")
+      }).pipe(Effect.provide(systemLayer(engine))),
+    )
+
+    it.live("another organisation's staff get no badge and cannot change the template", () =>
+      Effect.gen(function* () {
+        const badges = yield* Badges
+        const { event } = yield* publishedEvent()
+        const { org: other } = yield* publishedEvent()
+        const type = yield* createTicketType(event, { priceMinor: 0 })
+        yield* badges.save(event.id, template())
+        const [ticket] = yield* ticketsFor(event, type.id, ["Hedy"])
+        const outsider = withCaller(callerWith([{ role: "org_admin", orgId: other.id, eventId: null }]))
+        const render = yield* Effect.either(outsider(badges.renderForTicket(ticket!.id, "html")))
+        expect(Either.isLeft(render) && render.left._tag).toBe("NotFound")
+        const save = yield* Effect.either(outsider(badges.save(event.id, template())))
+        expect(Either.isLeft(save) && save.left._tag).toBe("NotFound")
+        const batch = yield* Effect.either(outsider(badges.renderBatch({ eventId: event.id, order: "name" })))
+        expect(Either.isLeft(batch) && batch.left._tag).toBe("NotFound")
       }).pipe(Effect.provide(systemLayer(engine))),
     )
 
