@@ -1,3 +1,4 @@
+import * as fs from "node:fs"
 import * as path from "node:path"
 
 /** Plain-text rendering for human mode; `--json` never goes through here. */
@@ -48,6 +49,13 @@ export const formatBytes = (bytes: number) => {
     unit++
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
+}
+
+/** Writes a rendered document beside its target and renames it: a reader never sees half a file. */
+export const writeAtomically = (out: string, bytes: Uint8Array) => {
+  const target = path.resolve(out)
+  fs.writeFileSync(`${target}.partial`, bytes)
+  fs.renameSync(`${target}.partial`, target)
 }
 
 /** `--format` when given, else the extension of `--out` when it names one of `formats`, else `fallback`. */

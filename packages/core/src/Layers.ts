@@ -1,5 +1,6 @@
 import { Layer } from "effect"
 import { Audit } from "./audit/Audit.js"
+import { Badges } from "./badges/Badges.js"
 import { PromoCodes } from "./catalog/PromoCodes.js"
 import { TicketTypes } from "./catalog/TicketTypes.js"
 import { CheckIns } from "./checkin/CheckIns.js"
@@ -25,6 +26,7 @@ import { BankImports } from "./payments/BankImports.js"
 import { Payments } from "./payments/Payments.js"
 import { SigningKeys } from "./tickets/SigningKeys.js"
 import { Tickets } from "./tickets/Tickets.js"
+import { Wallet } from "./wallet/Wallet.js"
 
 /** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig, MailConfig, FileStorage and a JobQueue. */
 export const CoreServices = Layer.mergeAll(
@@ -54,4 +56,6 @@ export const CoreServices = Layer.mergeAll(
   Communications.Default,
   Emails.Default,
   CheckIns.Default,
+  Badges.Default,
+  Wallet.Default,
 )

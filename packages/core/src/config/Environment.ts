@@ -7,6 +7,7 @@ import { jobQueueLayer } from "../jobs/Queues.js"
 import { PaymentsConfig, type PaymentsConfigShape, stripeFromEnv } from "../payments/PaymentsConfig.js"
 import * as Database from "../sql/Database.js"
 import { FileStorage } from "../storage/FileStorage.js"
+import { WalletConfig, type WalletConfigShape, walletFromEnv } from "../wallet/WalletConfig.js"
 import { CoreConfig } from "./CoreConfig.js"
 
 /** Everything the process reads from its environment, parsed once. */
@@ -25,6 +26,7 @@ export interface Environment {
   readonly publicUrl: string
   readonly payments: Pick<PaymentsConfigShape, "stripe" | "stripeApi">
   readonly mail: Omit<MailConfigShape, "sendLeaseMs">
+  readonly wallet: WalletConfigShape
 }
 
 export class ConfigError extends Error {
@@ -84,6 +86,13 @@ export const loadEnvironment = (env: NodeJS.ProcessEnv = process.env): Environme
         throw new ConfigError((e as Error).message)
       }
     })(),
+    wallet: (() => {
+      try {
+        return walletFromEnv(env)
+      } catch (e) {
+        throw new ConfigError((e as Error).message)
+      }
+    })(),
   }
 }
 
@@ -117,4 +126,5 @@ export const environmentLayer = (environment: Environment, secret: Uint8Array) =
     PaymentsConfig.layer({ ...environment.payments, publicUrl: environment.publicUrl, redisUrl: environment.redisUrl }),
     jobQueueLayer(environment.redisUrl),
     MailConfig.layer(environment.mail),
+    WalletConfig.layer(environment.wallet),
   )

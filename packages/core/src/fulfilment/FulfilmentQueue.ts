@@ -6,7 +6,7 @@ import { isUniqueViolation } from "../sql/Errors.js"
 import { FulfilOrder, fulfilJobId } from "./Jobs.js"
 
 /**
- * The asking side of fulfilment (docs/adr/0011-fulfilment-after-commit.md). `recordPaid` runs inside
+ * The asking side of fulfilment (docs/adr/0012-fulfilment-after-commit.md). `recordPaid` runs inside
  * the transaction that makes an order paid and writes the order's `pending` fulfilment row; `request`
  * runs after that commit and enqueues the job. A job enqueued before the commit could run against an
  * order that is not paid yet (or never will be, on a rollback); a row written in the same transaction

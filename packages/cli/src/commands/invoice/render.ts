@@ -1,8 +1,5 @@
-import * as fs from "node:fs"
-import * as path from "node:path"
 import { Errors, Flags } from "@oclif/core"
 import {
-  BrowserPool,
   type InvoiceFormat,
   InvoiceId,
   type InvoiceKind,
@@ -12,10 +9,10 @@ import {
   renderInvoice,
   sampleInvoice,
 } from "@sratix/core"
-import { Effect, Exit, ManagedRuntime, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { BaseCommand } from "../../BaseCommand.js"
-import { describeCause, ExitCode } from "../../Failures.js"
-import { formatFromOut } from "../../Output.js"
+import { ExitCode } from "../../Failures.js"
+import { formatFromOut, writeAtomically } from "../../Output.js"
 
 export interface InvoiceRenderResult {
   /** Where the document was written, or "-" for standard output. */
@@ -102,26 +99,10 @@ export default class InvoiceRender extends BaseCommand<typeof InvoiceRender> {
     }
     if (toStdout) process.stdout.write(rendered.bytes)
     else {
-      // Written beside the target and renamed: a reader never sees half a document.
-      const target = path.resolve(out)
-      fs.writeFileSync(`${target}.partial`, rendered.bytes)
-      fs.renameSync(`${target}.partial`, target)
+      writeAtomically(out, rendered.bytes)
       const pages = rendered.pages === null ? "" : `, ${rendered.pages} page${rendered.pages === 1 ? "" : "s"}`
       this.log(`Wrote ${described.number} to ${out} (${format}, ${rendered.bytes.length} bytes${pages}).`)
     }
     return { path: out, format, bytes: rendered.bytes.length, pages: rendered.pages, ...described }
-  }
-
-  /** Only the browser pool: a sample needs no database, secret or migrations. */
-  private async withBrowser<A, E>(effect: Effect.Effect<A, E, BrowserPool>): Promise<A> {
-    const runtime = ManagedRuntime.make(BrowserPool.Default)
-    try {
-      const exit = await runtime.runPromiseExit(effect)
-      if (Exit.isSuccess(exit)) return exit.value
-      const failure = describeCause(exit.cause)
-      throw new Errors.CLIError(failure.message, { exit: failure.exit })
-    } finally {
-      await runtime.dispose()
-    }
   }
 }
