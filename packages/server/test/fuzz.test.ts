@@ -19,6 +19,7 @@ import {
   seedEvent,
   seedOrg,
   send,
+  settledFingerprint,
   tableColumns,
   unique,
 } from "./support/Fixtures.js"
@@ -540,17 +541,6 @@ const expectWellFormed = (request: FuzzRequest, response: RawResponse) => {
   expect(response.text, where).not.toMatch(LEAKY)
 }
 
-/** Waits until the database stops changing (two equal fingerprints 200 ms apart), for at most 10 s. */
-const settled = async (ctx: Context) => {
-  let previous = await fingerprint(ctx.server, ctx.columns)
-  for (let i = 0; i < 50; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    const current = await fingerprint(ctx.server, ctx.columns)
-    if (JSON.stringify(current) === JSON.stringify(previous)) return
-    previous = current
-  }
-}
-
 const fuzzEndpoint = async (ctx: Context, rule: EndpointRule, numRuns: number, statuses: Map<number, number>) => {
   const fixture = await seedEvent(ctx.server, await seedOrg(ctx.server, "Fuzz"), "F")
   const requests = requestsFor(rule, fixture, ctx.superToken)
@@ -567,7 +557,7 @@ const fuzzEndpoint = async (ctx: Context, rule: EndpointRule, numRuns: number, s
       expectWellFormed(request, response)
       // A success may start background work (paying an order fulfils it): let it finish, so the
       // next request's "database unchanged" check sees only what that request did.
-      if (response.status < 300 && request.method !== "GET") await settled(ctx)
+      if (response.status < 300 && request.method !== "GET") await settledFingerprint(ctx.server, ctx.columns)
       if (response.status >= 300) {
         const after = await fingerprint(ctx.server, ctx.columns)
         expect(

@@ -23,6 +23,7 @@ import {
   seedOrg,
   seedUser,
   send,
+  settledFingerprint,
   tableColumns,
   tenantRows,
 } from "./support/Fixtures.js"
@@ -208,7 +209,7 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
   )
 
   it("refuses another event's ticket types and promo codes on the public order endpoint", async () => {
-    const fp = await fingerprint(server, columns)
+    const fp = await settledFingerprint(server, columns)
     const order = (items: Array<{ ticketTypeId: string; quantity: number }>, promoCode?: string) =>
       send(server, {
         method: "POST",

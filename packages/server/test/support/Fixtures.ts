@@ -471,3 +471,18 @@ export const idsOf = (fixture: EventFixture) => [
   fixture.apiKeyId,
   fixture.uploadId,
 ]
+
+/**
+ * The fingerprint once the database has stopped changing (two equal reads 200 ms apart, at most 10 s):
+ * a paid or free order starts background fulfilment, which must finish before "unchanged" means anything.
+ */
+export const settledFingerprint = async (server: TestServer, columns: Columns) => {
+  let previous = await fingerprint(server, columns)
+  for (let i = 0; i < 50; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const current = await fingerprint(server, columns)
+    if (JSON.stringify(current) === JSON.stringify(previous)) return current
+    previous = current
+  }
+  return previous
+}
