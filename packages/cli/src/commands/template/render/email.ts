@@ -1,5 +1,3 @@
-import * as fs from "node:fs"
-import * as path from "node:path"
 import { Errors, Flags } from "@oclif/core"
 import {
   composeMessage,
@@ -17,7 +15,7 @@ import {
 import { Effect, Exit, Schema } from "effect"
 import { BaseCommand } from "../../../BaseCommand.js"
 import { describeCause, ExitCode } from "../../../Failures.js"
-import { formatFromOut } from "../../../Output.js"
+import { formatFromOut, writeAtomically } from "../../../Output.js"
 
 type EmailFormat = "html" | "txt" | "eml"
 
@@ -120,10 +118,7 @@ export default class TemplateRenderEmail extends BaseCommand<typeof TemplateRend
             )
     if (toStdout) process.stdout.write(bytes)
     else {
-      // Written beside the target and renamed: a reader never sees half a file.
-      const target = path.resolve(out)
-      fs.writeFileSync(`${target}.partial`, bytes)
-      fs.renameSync(`${target}.partial`, target)
+      writeAtomically(out, bytes)
       this.log(`Wrote ${template} (${message.locale}) to ${out} (${format}, ${bytes.length} bytes): ${message.subject}`)
     }
     return {
