@@ -48,6 +48,8 @@ export const Permission = Schema.Literal(
   "promo-codes.write",
   "orders.read",
   "orders.write",
+  // Money leaving the organisation is its own right: staff who sell and mark orders paid may not send it back.
+  "payments.refund",
   "audit.read",
 )
 export type Permission = typeof Permission.Type
@@ -83,6 +85,7 @@ export const rolePermissions: Record<Role, ReadonlyArray<Permission>> = {
     "promo-codes.write",
     "orders.read",
     "orders.write",
+    "payments.refund",
     "audit.read",
   ],
   event_admin: [
@@ -93,6 +96,7 @@ export const rolePermissions: Record<Role, ReadonlyArray<Permission>> = {
     "promo-codes.write",
     "orders.read",
     "orders.write",
+    "payments.refund",
     "members.read",
     "audit.read",
   ],
