@@ -29,9 +29,12 @@ import { RateLimitStore, rateLimit } from "./http/RateLimit.js"
 import { requestGuard } from "./http/RequestGuard.js"
 import { type Logger, makeLogger, requestLog } from "./http/RequestLog.js"
 import { withSecurityHeaders } from "./http/SecurityHeaders.js"
+import { InvoicesLive } from "./invoices/Http.js"
 import { LandingLive } from "./Landing.js"
 import { OrdersLive } from "./orders/Http.js"
 import { OrgsLive } from "./orgs/Http.js"
+import { PaymentsLive, WebhooksLive } from "./payments/Http.js"
+import { PaymentReturnPagesLive } from "./payments/ReturnPages.js"
 import { PromoCodesLive } from "./promoCodes/Http.js"
 import { PublicLive } from "./public/Http.js"
 import { TicketTypesLive } from "./ticketTypes/Http.js"
@@ -119,6 +122,9 @@ const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
     OrdersLive,
     FormsLive,
     PublicLive,
+    PaymentsLive,
+    InvoicesLive,
+    WebhooksLive,
   ]),
 )
 
@@ -181,6 +187,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
   const limiterOptions = {
     perMinute: options.rateLimitPerMinute ?? Number(process.env.SRATIX_RATE_LIMIT_PER_MINUTE ?? 600),
     authPerMinute: options.authRateLimitPerMinute ?? Number(process.env.SRATIX_AUTH_RATE_LIMIT_PER_MINUTE ?? 20),
+    webhookPerMinute: Number(process.env.SRATIX_WEBHOOK_RATE_LIMIT_PER_MINUTE ?? 6000),
     trustProxy: environment.trustProxy,
   }
   const finalize = (_: unknown, response: HttpServerResponse.HttpServerResponse) =>
@@ -191,6 +198,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(HttpApiBuilder.middleware(cors)),
     Layer.provide(ApiLive),
     Layer.provide(LandingLive),
+    Layer.provide(PaymentReturnPagesLive),
     Layer.provide(widgetAssets()),
     Layer.provide(openApiJson),
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),

@@ -181,7 +181,9 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
         updatedAt: now,
       }
       yield* Effect.gen(function* () {
-        const changed = yield* sql`UPDATE event_payment_settings SET ${sql.update(row, ["eventId"])}
+        // Columns spelled out: `.raw` (for the affected-row count) skips the name transform `sql.update` relies on.
+        const changed = yield* sql`UPDATE event_payment_settings SET providers = ${row.providers},
+            stripe_mode = ${row.stripeMode}, invoice_due_days = ${row.invoiceDueDays}, updated_at = ${now}
           WHERE event_id = ${eventId}`.raw.pipe(Effect.map(affectedRows))
         if (changed === 0) yield* sql`INSERT INTO event_payment_settings ${sql.insert({ ...row, createdAt: now })}`
         yield* audit.record({
