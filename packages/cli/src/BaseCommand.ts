@@ -1,6 +1,6 @@
 import * as path from "node:path"
 import { Command, Errors, type Interfaces, ux } from "@oclif/core"
-import { type Environment, loadEnvironment, migrate, resolveSecret } from "@sratix/core"
+import { BrowserPool, type Environment, loadEnvironment, migrate, resolveSecret } from "@sratix/core"
 import { Cause, type Effect, Exit, ManagedRuntime } from "effect"
 import { describeCause, describeFailure, type FailureContext } from "./Failures.js"
 import { type CliServices, coreLayer, type DatabaseServices, databaseLayer } from "./Runtime.js"
@@ -84,6 +84,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       }
     }
     return this.runIn(this.core, effect, context)
+  }
+
+  /** Only the browser pool: previews of samples and template files need no database, secret or migrations. */
+  protected async withBrowser<A, E>(
+    effect: Effect.Effect<A, E, BrowserPool>,
+    context: FailureContext = {},
+  ): Promise<A> {
+    return this.runIn(this.keep(ManagedRuntime.make(BrowserPool.Default)), effect, context)
   }
 
   private keep<R, ER>(runtime: ManagedRuntime.ManagedRuntime<R, ER>) {

@@ -1,3 +1,6 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+
 /** Plain-text rendering for human mode; `--json` never goes through here. */
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes to measure width
@@ -46,4 +49,23 @@ export const formatBytes = (bytes: number) => {
     unit++
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
+}
+
+/** Writes a rendered document beside its target and renames it: a reader never sees half a file. */
+export const writeAtomically = (out: string, bytes: Uint8Array) => {
+  const target = path.resolve(out)
+  fs.writeFileSync(`${target}.partial`, bytes)
+  fs.renameSync(`${target}.partial`, target)
+}
+
+/** `--format` when given, else the extension of `--out` when it names one of `formats`, else `fallback`. */
+export const formatFromOut = <F extends string>(
+  flag: string | undefined,
+  out: string,
+  formats: ReadonlyArray<F>,
+  fallback: F,
+): F => {
+  if (flag !== undefined) return flag as F
+  const ext = path.extname(out).slice(1).toLowerCase() as F
+  return formats.includes(ext) ? ext : fallback
 }

@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { CheckResult } from "../src/doctor/Checks.js"
+import { type CheckResult, serverVersionProblem } from "../src/doctor/Checks.js"
 import { assertBuilt, freePort, run, runJson, tempDir } from "./support/Cli.js"
 import { fakeRedis, fakeSmtp } from "./support/FakeServers.js"
 
@@ -30,6 +30,19 @@ const check = (report: Report, name: string) => {
   if (!found) throw new Error(`no check named ${name}`)
   return found
 }
+
+describe("serverVersionProblem", () => {
+  it.each([
+    ["10.11.6-MariaDB-0+deb12u1", null],
+    ["10.6.0-MariaDB", null],
+    ["11.4.2-MariaDB-ubu2404", null],
+    ["8.0.36", null],
+    ["10.5.23-MariaDB-0+deb11u1", "MariaDB 10.5.23-MariaDB-0+deb11u1 is too old: SRAtix needs MariaDB 10.6 or newer"],
+    ["5.7.44-log", "MySQL 5.7.44-log is too old: SRAtix needs MySQL 8.0 or newer"],
+  ])("%s → %s", (version, expected) => {
+    expect(serverVersionProblem(version)).toBe(expected)
+  })
+})
 
 describe("sratix doctor", () => {
   let dir: string

@@ -1,10 +1,17 @@
 import { Layer } from "effect"
 import { Audit } from "./audit/Audit.js"
+import { Badges } from "./badges/Badges.js"
 import { PromoCodes } from "./catalog/PromoCodes.js"
 import { TicketTypes } from "./catalog/TicketTypes.js"
+import { CheckIns } from "./checkin/CheckIns.js"
+import { Communications } from "./comms/Communications.js"
+import { Emails } from "./comms/Emails.js"
+import { EmailTemplates } from "./comms/EmailTemplates.js"
 import { Events } from "./events/Events.js"
 import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
+import { Fulfilment } from "./fulfilment/Fulfilment.js"
+import { FulfilmentQueue } from "./fulfilment/FulfilmentQueue.js"
 import { Identity } from "./identity/Identity.js"
 import { Inventory } from "./inventory/Inventory.js"
 import { BillingProfiles } from "./invoices/BillingProfiles.js"
@@ -15,11 +22,13 @@ import { Ledger } from "./ledger/Ledger.js"
 import { paymentsMatchLedger } from "./ledger/PaymentsCheck.js"
 import { Orders } from "./orders/Orders.js"
 import { Organizations } from "./organizations/Organizations.js"
+import { BankImports } from "./payments/BankImports.js"
 import { Payments } from "./payments/Payments.js"
 import { SigningKeys } from "./tickets/SigningKeys.js"
 import { Tickets } from "./tickets/Tickets.js"
+import { Wallet } from "./wallet/Wallet.js"
 
-/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig and FileStorage. */
+/** Every core service; needs a SqlClient, DatabaseInfo, CoreConfig, PaymentsConfig, MailConfig, FileStorage and a JobQueue. */
 export const CoreServices = Layer.mergeAll(
   Audit.Default,
   Organizations.Default,
@@ -40,4 +49,13 @@ export const CoreServices = Layer.mergeAll(
   JobRuns.Default,
   SigningKeys.Default,
   Tickets.Default,
+  FulfilmentQueue.Default,
+  Fulfilment.Default,
+  BankImports.Default,
+  EmailTemplates.Default,
+  Communications.Default,
+  Emails.Default,
+  CheckIns.Default,
+  Badges.Default,
+  Wallet.Default,
 )

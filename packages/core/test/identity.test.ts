@@ -33,6 +33,30 @@ describe.concurrent.each(engines)("Identity on %s", (engine) => {
     }).pipe(Effect.provide(systemLayer(engine))),
   )
 
+  it.effect("adding the same new person concurrently makes one account with one grant, and no failure", () =>
+    Effect.gen(function* () {
+      const identity = yield* Identity
+      const sql = yield* SqlClient.SqlClient
+      const { org } = yield* publishedEvent()
+      const members = yield* Effect.all(
+        Array.from({ length: 8 }, () =>
+          identity.addMember(org.id, {
+            email: "grace@example.ch",
+            name: "Grace",
+            role: "org_admin",
+            eventId: null,
+          }),
+        ),
+        { concurrency: "unbounded" },
+      )
+      expect(new Set(members.map((m) => m.id)).size).toBe(1)
+      expect(members[0]!.grants).toEqual([{ role: "org_admin", orgId: org.id, eventId: null }])
+      const users = yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM users WHERE email = 'grace@example.ch'`
+      const grants = yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM role_grants WHERE user_id = ${members[0]!.id}`
+      expect([Number(users[0]!.n), Number(grants[0]!.n)]).toEqual([1, 1])
+    }).pipe(Effect.provide(systemLayer(engine))),
+  )
+
   it.effect("a correct password logs in; the access token authenticates as that user", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(T0)

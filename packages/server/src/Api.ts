@@ -3,8 +3,10 @@ import { AuthApi } from "./auth/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { FormsApi } from "./forms/Api.js"
 import { HealthApi } from "./health/Api.js"
+import { InvoicesApi } from "./invoices/Api.js"
 import { OrdersApi } from "./orders/Api.js"
 import { OrgsApi } from "./orgs/Api.js"
+import { PaymentsApi, WebhooksApi } from "./payments/Api.js"
 import { PromoCodesApi } from "./promoCodes/Api.js"
 import { PublicApi } from "./public/Api.js"
 import { TicketTypesApi } from "./ticketTypes/Api.js"
@@ -22,6 +24,9 @@ export class SratixApi extends HttpApi.make("sratix")
   .add(OrdersApi)
   .add(FormsApi)
   .add(PublicApi)
+  .add(PaymentsApi)
+  .add(InvoicesApi)
+  .add(WebhooksApi)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "SRAtix API")
   .annotate(OpenApi.Version, API_VERSION)

@@ -7,6 +7,7 @@ import {
   CoreServices,
   type Environment,
   environmentLayer,
+  Fulfilment,
   migrate,
   Orders,
   PROBLEM_BASE,
@@ -22,14 +23,18 @@ import { FormsLive } from "./forms/Http.js"
 import { HealthLive } from "./health/Http.js"
 import { endpointRules } from "./http/Access.js"
 import { AuthorizationLive } from "./http/Authorization.js"
+import { answerClientErrors } from "./http/ClientErrors.js"
 import { toProblem } from "./http/Problems.js"
 import { RateLimitStore, rateLimit } from "./http/RateLimit.js"
 import { requestGuard } from "./http/RequestGuard.js"
 import { type Logger, makeLogger, requestLog } from "./http/RequestLog.js"
 import { withSecurityHeaders } from "./http/SecurityHeaders.js"
+import { InvoicesLive } from "./invoices/Http.js"
 import { LandingLive } from "./Landing.js"
 import { OrdersLive } from "./orders/Http.js"
 import { OrgsLive } from "./orgs/Http.js"
+import { PaymentsLive, WebhooksLive } from "./payments/Http.js"
+import { PaymentReturnPagesLive } from "./payments/ReturnPages.js"
 import { PromoCodesLive } from "./promoCodes/Http.js"
 import { PublicLive } from "./public/Http.js"
 import { TicketTypesLive } from "./ticketTypes/Http.js"
@@ -117,6 +122,9 @@ const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
     OrdersLive,
     FormsLive,
     PublicLive,
+    PaymentsLive,
+    InvoicesLive,
+    WebhooksLive,
   ]),
 )
 
@@ -143,7 +151,14 @@ const sweeper = (every: string, logger: Logger) =>
     }),
   )
 
-/** The whole server as one layer: API, landing page, openapi.json, middleware, sweeper. */
+/**
+ * Background work in the server process (docs/jobs.md): order fulfilment, invoice reminders and their
+ * sweeps. On the in-process queue this is the only worker; with REDIS_URL it is one of many, beside any
+ * `sratix worker` processes. Closing the layer is the workers' graceful shutdown.
+ */
+const backgroundWorkers = Layer.scopedDiscard(Effect.flatMap(Fulfilment, (fulfilment) => fulfilment.runWorkers()))
+
+/** The whole server as one layer: API, landing page, openapi.json, middleware, sweeper, background workers. */
 export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Array }) => {
   const { environment } = options
   const logger = options.logger ?? makeLogger(environment.logLevel)
@@ -172,6 +187,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
   const limiterOptions = {
     perMinute: options.rateLimitPerMinute ?? Number(process.env.SRATIX_RATE_LIMIT_PER_MINUTE ?? 600),
     authPerMinute: options.authRateLimitPerMinute ?? Number(process.env.SRATIX_AUTH_RATE_LIMIT_PER_MINUTE ?? 20),
+    webhookPerMinute: Number(process.env.SRATIX_WEBHOOK_RATE_LIMIT_PER_MINUTE ?? 6000),
     trustProxy: environment.trustProxy,
   }
   const finalize = (_: unknown, response: HttpServerResponse.HttpServerResponse) =>
@@ -182,6 +198,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(HttpApiBuilder.middleware(cors)),
     Layer.provide(ApiLive),
     Layer.provide(LandingLive),
+    Layer.provide(PaymentReturnPagesLive),
     Layer.provide(widgetAssets()),
     Layer.provide(openApiJson),
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
@@ -192,6 +209,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
   return Layer.mergeAll(
     HttpMiddleware.withTracerDisabledWhen(http, () => true),
     sweeper(options.sweepEvery ?? "5 seconds", logger),
+    backgroundWorkers,
   ).pipe(Layer.provide(Caller.layerSystem("server")), Layer.provide(core))
 }
 
@@ -241,6 +259,7 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
     await setup.dispose()
   }
   const server = createServer()
+  answerClientErrors(server)
   const layer = serverLayer({ ...options, secret, logger }).pipe(
     Layer.provide(NodeHttpServer.layer(() => server, { port: environment.port, host: environment.host })),
   )

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { engines } from "../../core/test/support/Databases.js"
-import { fingerprint, tableColumns } from "./support/Fixtures.js"
+import { fingerprint, settledFingerprint, tableColumns } from "./support/Fixtures.js"
 import { api, startTestServer, type TestServer, tokenFor } from "./support/TestServer.js"
 
 /** The forms API as a buyer's browser and an organiser meet it: problem+json naming the field, nothing stored. */
@@ -129,7 +129,7 @@ describe.each(engines)("forms over HTTP on %s", (engine) => {
 
   it("refuses bad answers with problem+json naming attendee and field, in the buyer's language, storing nothing", async () => {
     const columns = await tableColumns(server)
-    const before = await fingerprint(server, columns)
+    const before = await settledFingerprint(server, columns)
     const cases: Array<[string, Array<{ ticketTypeId: string; answers: Record<string, unknown> }>, string]> = [
       [
         "a field not in the schema",
@@ -254,7 +254,7 @@ describe.each(engines)("forms over HTTP on %s", (engine) => {
     const served = await api(server, "GET", `/public/events/${eventId}/form`)
     expect(served.body.version).toBe(2)
     const columns = await tableColumns(server)
-    const before = await fingerprint(server, columns)
+    const before = await settledFingerprint(server, columns)
     const stale = await buy(answers, {}, { formVersion: 1 })
     expect(stale.status, JSON.stringify(stale.body)).toBe(422)
     expect(stale.body).toMatchObject({ field: "formVersion", errors: [{ code: "form_outdated" }] })

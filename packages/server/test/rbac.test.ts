@@ -3,8 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Identity, type Permission, type Role, rolePermissions, roleScope, roles } from "../../core/src/index.js"
 import { SratixApi } from "../src/Api.js"
 import { type EndpointRule, endpointRules } from "../src/http/Access.js"
-import { blankAttendees, optionalForm, SAMPLE_PDF } from "./support/Fixtures.js"
-import { api, login, PASSWORD, startTestServer, type TestServer, tokenFor } from "./support/TestServer.js"
+import { blankAttendees, issueInvoice, optionalForm, SAMPLE_PDF } from "./support/Fixtures.js"
+import {
+  api,
+  login,
+  PASSWORD,
+  signedStripeEvent,
+  startTestServer,
+  type TestServer,
+  tokenFor,
+} from "./support/TestServer.js"
 
 /**
  * The RBAC matrix: every endpoint of the API definition × every role × anonymous. The expected
@@ -52,6 +60,20 @@ const placeOrder = async (w: World, answers: Record<string, unknown> = {}) => {
   })
   if (placed.status !== 201) throw new Error(`order setup failed: ${JSON.stringify(placed.body)}`)
   return placed.body as { order: { id: string }; accessToken: string }
+}
+
+const paidOrder = async (w: World) => {
+  const placed = await placeOrder(w)
+  const paid = await api(w.server, "POST", `/events/${w.eventId}/orders/${placed.order.id}/mark-paid`, {
+    token: w.superToken,
+  })
+  if (paid.status !== 200) throw new Error(`mark-paid setup failed: ${JSON.stringify(paid.body)}`)
+  return placed
+}
+
+const invoiceOf = async (w: World) => {
+  const placed = await placeOrder(w)
+  return { ...placed, invoiceId: await issueInvoice(w.server, w.orgId, placed.order.id) }
 }
 
 /** One valid request per endpoint, built fresh for every call so that mutations can repeat. */
@@ -118,7 +140,6 @@ const examples: Record<string, (w: World) => Promise<Request>> = {
   "orders.list": async (w) => ({ path: `/events/${w.eventId}/orders` }),
   "orders.get": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}` }),
   "orders.cancel": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/cancel` }),
-  "orders.markPaid": async (w) => ({ path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/mark-paid` }),
   "forms.create": async (w) => ({ path: `/events/${w.eventId}/forms`, body: optionalForm }),
   "forms.list": async (w) => ({ path: `/events/${w.eventId}/forms` }),
   "forms.get": async (w) => ({ path: `/events/${w.eventId}/forms/1` }),
@@ -146,6 +167,51 @@ const examples: Record<string, (w: World) => Promise<Request>> = {
   "public.getOrder": async (w) => {
     const placed = await placeOrder(w)
     return { path: `/public/orders/${placed.order.id}`, headers: { "x-order-token": placed.accessToken } }
+  },
+  "payments.paymentOptions": async (w) => ({ path: `/public/events/${w.eventId}/payment-options` }),
+  "payments.start": async (w) => {
+    const placed = await placeOrder(w)
+    return {
+      path: `/public/orders/${placed.order.id}/payments`,
+      body: { provider: "stripe" },
+      headers: { "x-order-token": placed.accessToken },
+    }
+  },
+  "payments.settings": async (w) => ({ path: `/events/${w.eventId}/payment-settings` }),
+  "payments.updateSettings": async (w) => ({
+    path: `/events/${w.eventId}/payment-settings`,
+    body: { invoiceDueDays: 20 },
+  }),
+  "payments.listForOrder": async (w) => ({
+    path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/payments`,
+  }),
+  "payments.refund": async (w) => ({
+    path: `/events/${w.eventId}/orders/${(await paidOrder(w)).order.id}/refunds`,
+    body: {},
+    headers: { "idempotency-key": unique() },
+  }),
+  "payments.markPaid": async (w) => ({
+    path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/mark-paid`,
+    body: { reference: "Cash at the desk" },
+  }),
+  "invoices.list": async (w) => ({ path: `/orgs/${w.orgId}/invoices` }),
+  "invoices.get": async (w) => ({ path: `/orgs/${w.orgId}/invoices/${(await invoiceOf(w)).invoiceId}` }),
+  "invoices.pdf": async (w) => ({ path: `/orgs/${w.orgId}/invoices/${(await invoiceOf(w)).invoiceId}/pdf` }),
+  "invoices.publicPdf": async (w) => {
+    const { order, accessToken, invoiceId } = await invoiceOf(w)
+    return { path: `/public/orders/${order.id}/invoices/${invoiceId}/pdf`, headers: { "x-order-token": accessToken } }
+  },
+  "webhooks.stripe": async () => {
+    const { payload, signature } = signedStripeEvent("checkout.session.completed", {
+      id: `cs_test_stranger${unique()}`,
+      object: "checkout.session",
+      metadata: {},
+    })
+    return {
+      path: "/webhooks/stripe",
+      raw: { contentType: "application/json", data: payload },
+      headers: { "stripe-signature": signature },
+    }
   },
 }
 

@@ -1,5 +1,6 @@
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Permission, roleGrants } from "../../core/src/index.js"
+import { type OrderId, Payments, type Permission, roleGrants } from "../../core/src/index.js"
 import { engines } from "../../core/test/support/Databases.js"
 import { SratixApi } from "../src/Api.js"
 import { type EndpointRule, endpointRules } from "../src/http/Access.js"
@@ -12,6 +13,8 @@ import {
   exampleRequest,
   fingerprint,
   idsOf,
+  issueInvoice,
+  needsPaidOrder,
   nestedParams,
   pathParams,
   placeOrder,
@@ -23,6 +26,7 @@ import {
   seedOrg,
   seedUser,
   send,
+  settledFingerprint,
   tableColumns,
   tenantRows,
 } from "./support/Fixtures.js"
@@ -208,7 +212,7 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
   )
 
   it("refuses another event's ticket types and promo codes on the public order endpoint", async () => {
-    const fp = await fingerprint(server, columns)
+    const fp = await settledFingerprint(server, columns)
     const order = (items: Array<{ ticketTypeId: string; quantity: number }>, promoCode?: string) =>
       send(server, {
         method: "POST",
@@ -350,6 +354,14 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
         let home: EventFixture = A
         if (nestedParams(rule).includes("orderId"))
           home = { ...home, ...(await placeOrder(server, A.eventId, A.ticketTypeId)) }
+        if (needsPaidOrder.has(ruleKey(rule))) {
+          await server.run(
+            Effect.orDie(Effect.flatMap(Payments, (p) => p.markPaid(A.eventId as never, home.orderId as OrderId))),
+          )
+        }
+        if (nestedParams(rule).includes("invoiceId")) {
+          home = { ...home, invoiceId: await issueInvoice(server, A.orgId, home.orderId) }
+        }
         if (nestedParams(rule).includes("apiKeyId")) {
           home = { ...home, apiKeyId: (await createApiKey(server, A.orgId, "staff", A.eventId)).id }
         }

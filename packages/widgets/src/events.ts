@@ -10,6 +10,13 @@ export interface SratixEventDetails {
   "sratix-order-created": { readonly order: Order; readonly accessToken: string }
   /** The order is paid (at once for free orders). */
   "sratix-paid": { readonly order: Order }
+  /**
+   * The buyer chose how to pay and the server accepted: for `stripe` the page is about to leave for
+   * Stripe's hosted checkout; for `invoice` the bank transfer details are on screen.
+   */
+  "sratix-payment-started": { readonly order: Order; readonly provider: "stripe" | "invoice" }
+  /** A payment the buyer started in this checkout (maybe before a trip to Stripe) has paid the order. */
+  "sratix-payment-completed": { readonly order: Order }
   /** A request failed or the server refused the order; `problem` is the RFC 9457 body. */
   "sratix-error": { readonly problem: Problem }
   /** The ticket list is on screen and usable. */
@@ -38,6 +45,8 @@ declare global {
   interface GlobalEventHandlersEventMap {
     "sratix-order-created": CustomEvent<SratixEventDetails["sratix-order-created"]>
     "sratix-paid": CustomEvent<SratixEventDetails["sratix-paid"]>
+    "sratix-payment-started": CustomEvent<SratixEventDetails["sratix-payment-started"]>
+    "sratix-payment-completed": CustomEvent<SratixEventDetails["sratix-payment-completed"]>
     "sratix-error": CustomEvent<SratixEventDetails["sratix-error"]>
     "sratix-ready": CustomEvent<SratixEventDetails["sratix-ready"]>
     "sratix-step-change": CustomEvent<SratixEventDetails["sratix-step-change"]>

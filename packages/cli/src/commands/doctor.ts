@@ -23,7 +23,7 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = "Check that this host can run SRAtix as configured."
   static override description = `Probes what the server will use, with the configuration from the environment:
 Node.js version, configuration and secret, database connection and pending migrations, Redis (PING over
-REDIS_URL), SMTP (greeting and EHLO on SMTP_URL; no credentials are sent), headless Chromium
+REDIS_URL), SMTP (greeting and EHLO on SMTP_URL, checked with the rest of the configuration; no credentials are sent), headless Chromium
 (SRATIX_CHROMIUM_PATH, default /usr/bin/chromium), writable data folders, free memory and the HTTP port.
 
 PASS works; WARN runs with a fallback or needs attention; FAIL means SRAtix cannot run here as configured;

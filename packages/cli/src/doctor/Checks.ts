@@ -101,6 +101,23 @@ const secretCheck = (context: DoctorContext): CheckResult => {
       )
 }
 
+const MIN_MARIADB = [10, 6] as const
+const MIN_MYSQL = [8, 0] as const
+
+/**
+ * Why a MySQL-protocol server is too old for our migrations (enforced CHECK constraints, several
+ * triggers per table and event), or null when it will do. `VERSION()` reads e.g. `10.11.6-MariaDB-0+deb12u1`.
+ */
+export const serverVersionProblem = (version: string): string | null => {
+  const [major = 0, minor = 0] = version.split(/[.-]/).map(Number)
+  const isMariaDb = /mariadb/i.test(version)
+  const [needMajor, needMinor] = isMariaDb ? MIN_MARIADB : MIN_MYSQL
+  const name = isMariaDb ? "MariaDB" : "MySQL"
+  return major > needMajor || (major === needMajor && minor >= needMinor)
+    ? null
+    : `${name} ${version} is too old: SRAtix needs ${name} ${needMajor}.${needMinor} or newer`
+}
+
 /** Connects, then reads which migrations are applied. A missing SQLite file is not created. */
 const databaseChecks = (context: DoctorContext): Effect.Effect<ReadonlyArray<CheckResult>> =>
   Effect.gen(function* () {
@@ -119,7 +136,8 @@ const databaseChecks = (context: DoctorContext): Effect.Effect<ReadonlyArray<Che
     const exit = yield* Effect.gen(function* () {
       const info = yield* Database.DatabaseInfo
       const status = yield* migrationStatus
-      return { info, status }
+      const version = yield* Database.serverVersion
+      return { info, status, version }
     }).pipe(
       Effect.provide(Database.layer({ url: e.databaseUrl, maxConnections: 1 })),
       Effect.timeoutFail({
@@ -132,10 +150,13 @@ const databaseChecks = (context: DoctorContext): Effect.Effect<ReadonlyArray<Che
       const failure = describeCause(exit.cause, { databaseUrl: e.databaseUrl })
       return [result("database", "FAIL", failure.message), result("migrations", "SKIP", "database unavailable")]
     }
-    const { info, status } = exit.value
+    const { info, status, version } = exit.value
     const pending = status.filter((m) => m.appliedAt === null)
+    const tooOld = info.dialect === "mysql" ? serverVersionProblem(version) : null
     return [
-      result("database", "PASS", `${info.description} (${elapsed(started)})`),
+      tooOld !== null
+        ? result("database", "FAIL", `${info.description}: ${tooOld}`)
+        : result("database", "PASS", `${info.description}, version ${version} (${elapsed(started)})`),
       pending.length === 0
         ? result("migrations", "PASS", `all ${status.length} applied`)
         : result(
@@ -191,19 +212,12 @@ export const redisCheck = (redisUrl: string | null): Effect.Effect<CheckResult> 
 }
 
 /** Greeting (220) and EHLO (250) only: credentials are never sent by `doctor`. */
-export const smtpCheck = (smtpUrl: string | undefined): Effect.Effect<CheckResult> => {
-  if (smtpUrl === undefined || smtpUrl === "") {
-    return Effect.succeed(result("smtp", "SKIP", "not configured: mail goes to the file outbox (data/outbox)"))
+export const smtpCheck = (mail: Environment["mail"]): Effect.Effect<CheckResult> => {
+  if (mail.smtpUrl === null) {
+    return Effect.succeed(result("smtp", "SKIP", `not configured: mail goes to the file outbox (${mail.outboxDir})`))
   }
-  let url: URL
-  try {
-    url = new URL(smtpUrl)
-  } catch {
-    return Effect.succeed(result("smtp", "FAIL", "SMTP_URL is not a URL (expected smtp://user:pass@host:587)"))
-  }
-  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") {
-    return Effect.succeed(result("smtp", "FAIL", `SMTP_URL must start with smtp:// or smtps:// (got ${url.protocol})`))
-  }
+  // Checked when the environment was loaded (a bad SMTP_URL fails the config check instead).
+  const url = new URL(mail.smtpUrl)
   const secure = url.protocol === "smtps:"
   const host = url.hostname || "127.0.0.1"
   const port = Number(url.port || (secure ? 465 : 587))
@@ -413,7 +427,9 @@ export const runChecks = (context: DoctorContext): Effect.Effect<ReadonlyArray<C
       context.environment === undefined
         ? Effect.succeed([skipUnconfigured("redis")])
         : Effect.map(redisCheck(context.environment.redisUrl), (r) => [r]),
-      Effect.map(smtpCheck(context.env.SMTP_URL), (r) => [r]),
+      context.environment === undefined
+        ? Effect.succeed([skipUnconfigured("smtp")])
+        : Effect.map(smtpCheck(context.environment.mail), (r) => [r]),
       Effect.map(chromiumCheck(context.env), (r) => [r]),
       Effect.sync(() => [foldersCheck(context)]),
       Effect.sync(() => [memoryCheck()]),

@@ -2,9 +2,12 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Layer } from "effect"
+import { MailConfig, type MailConfigShape, mailFromEnv } from "../comms/MailConfig.js"
+import { jobQueueLayer } from "../jobs/Queues.js"
 import { PaymentsConfig, type PaymentsConfigShape, stripeFromEnv } from "../payments/PaymentsConfig.js"
 import * as Database from "../sql/Database.js"
 import { FileStorage } from "../storage/FileStorage.js"
+import { WalletConfig, type WalletConfigShape, walletFromEnv } from "../wallet/WalletConfig.js"
 import { CoreConfig } from "./CoreConfig.js"
 
 /** Everything the process reads from its environment, parsed once. */
@@ -22,6 +25,8 @@ export interface Environment {
   readonly logLevel: "debug" | "info" | "warn" | "error"
   readonly publicUrl: string
   readonly payments: Pick<PaymentsConfigShape, "stripe" | "stripeApi">
+  readonly mail: Omit<MailConfigShape, "sendLeaseMs">
+  readonly wallet: WalletConfigShape
 }
 
 export class ConfigError extends Error {
@@ -74,6 +79,20 @@ export const loadEnvironment = (env: NodeJS.ProcessEnv = process.env): Environme
         throw new ConfigError((e as Error).message)
       }
     })(),
+    mail: (() => {
+      try {
+        return mailFromEnv(env, dataDir)
+      } catch (e) {
+        throw new ConfigError((e as Error).message)
+      }
+    })(),
+    wallet: (() => {
+      try {
+        return walletFromEnv(env)
+      } catch (e) {
+        throw new ConfigError((e as Error).message)
+      }
+    })(),
   }
 }
 
@@ -94,7 +113,7 @@ export const resolveSecret = (environment: Environment): { secret: Uint8Array; g
   return { secret: new Uint8Array(secret), generated: true }
 }
 
-/** Database + core configuration for a process (server or CLI). */
+/** Database, job queue (BullMQ when REDIS_URL is set) and core configuration for a process (server or CLI). */
 export const environmentLayer = (environment: Environment, secret: Uint8Array) =>
   Layer.mergeAll(
     Database.layer({ url: environment.databaseUrl }),
@@ -105,4 +124,7 @@ export const environmentLayer = (environment: Environment, secret: Uint8Array) =
     }),
     FileStorage.local(path.join(environment.dataDir, "uploads")),
     PaymentsConfig.layer({ ...environment.payments, publicUrl: environment.publicUrl, redisUrl: environment.redisUrl }),
+    jobQueueLayer(environment.redisUrl),
+    MailConfig.layer(environment.mail),
+    WalletConfig.layer(environment.wallet),
   )

@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { Currency, MinorUnits, Timestamp } from "./Common.js"
 import { EventId, OrderId, OrgId, PaymentId, RefundId } from "./Ids.js"
 import { problemFields } from "./Problems.js"
+import { TicketId } from "./Ticket.js"
 
 /** Providers a buyer can choose; `manual` records money received outside any provider (cash, a transfer seen by hand). */
 export const PaymentProviderId = Schema.Literal("stripe", "invoice", "free", "manual")
@@ -118,6 +119,10 @@ export const RequestRefund = Schema.Struct({
     description: "Defaults to everything not yet refunded",
   }),
   reason: Schema.optional(Schema.String.pipe(Schema.maxLength(500))),
+  ticketIds: Schema.optional(Schema.Array(TicketId).pipe(Schema.maxItems(1000))).annotations({
+    description:
+      "Tickets of the order this partial refund voids (they go on the revocation list); a full refund voids all",
+  }),
 }).annotations({ identifier: "RequestRefund" })
 export type RequestRefund = typeof RequestRefund.Type
 
@@ -153,4 +158,13 @@ export class WebhookRejected extends Schema.TaggedError<WebhookRejected>()(
     reason: Schema.Literal("bad_signature", "not_configured", "malformed"),
   },
   HttpApiSchema.annotations<WebhookRejected>({ status: 400 }),
+) {}
+
+/** A bank file that is not a readable camt.054 notification; nothing of it was stored. */
+export class BankFileRejected extends Schema.TaggedError<BankFileRejected>()(
+  "BankFileRejected",
+  {
+    ...problemFields("bank-file-rejected", 400, "Bank file rejected"),
+  },
+  HttpApiSchema.annotations<BankFileRejected>({ status: 400 }),
 ) {}

@@ -14,6 +14,7 @@ import {
   NotFound,
   Unauthorized,
 } from "../domain/Problems.js"
+import { DatabaseInfo } from "../sql/Database.js"
 import { isUniqueViolation } from "../sql/Errors.js"
 import { affectedRows, rowDecoder } from "../sql/Rows.js"
 import { Caller, type CallerShape, type Grant, withCaller } from "../tenancy/Caller.js"
@@ -102,6 +103,7 @@ const decodeApiKey = rowDecoder(ApiKey)
 export class Identity extends Effect.Service<Identity>()("sratix/identity/Identity", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const { dialect } = yield* DatabaseInfo
     const audit = yield* Audit
     const config = yield* CoreConfig
     const jwtKey = createHmac("sha256", config.secret).update("jwt-signing-key").digest()
@@ -193,6 +195,9 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
       }
       const now = yield* Clock.currentTimeMillis
       yield* Effect.gen(function* () {
+        // A unique index cannot cover the nullable scope columns, so grants to one person take turns
+        // on their user row (SQLite already serialises write transactions).
+        if (dialect === "mysql") yield* sql`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`
         const existing = yield* sql`SELECT id FROM role_grants WHERE user_id = ${userId} AND role = ${role}
           AND org_id ${scope.orgId === null ? sql`IS NULL` : sql`= ${scope.orgId}`}
           AND event_id ${scope.eventId === null ? sql`IS NULL` : sql`= ${scope.eventId}`}`
@@ -220,6 +225,32 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
       return scope.orgId === null
         ? user
         : new User({ ...user, grants: user.grants.filter((g) => g.orgId === scope.orgId) })
+    })
+
+    /**
+     * Gives a person a role in an organisation, creating their account when the email has none.
+     * Two admins adding the same new person at once both succeed: the loser of the insert race finds
+     * the winner's account instead of failing.
+     */
+    const addMember = Effect.fn("Identity.addMember")(function* (
+      orgId: OrgId,
+      input: { email: string; name: string; role: Role; eventId: EventId | null },
+    ) {
+      const findOrCreate = Effect.flatMap(findUserByEmail(input.email), (existing) =>
+        Option.isSome(existing)
+          ? Effect.succeed(existing.value)
+          : createUser({ email: input.email, name: input.name }).pipe(
+              Effect.catchTag("Conflict", () =>
+                Effect.flatMap(findUserByEmail(input.email), (raced) =>
+                  Option.isSome(raced)
+                    ? Effect.succeed(raced.value)
+                    : Effect.dieMessage("user vanished after a conflict"),
+                ),
+              ),
+            ),
+      )
+      const user = yield* findOrCreate
+      return yield* grant(user.id, input.role, { orgId, eventId: input.eventId })
     })
 
     /** The first (or another) platform administrator: the user and the grant commit together. */
@@ -520,6 +551,7 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
       createAdmin,
       findUserByEmail,
       grant,
+      addMember,
       membersOf,
       login,
       refresh,

@@ -48,7 +48,11 @@ export const Permission = Schema.Literal(
   "promo-codes.write",
   "orders.read",
   "orders.write",
+  // Money leaving the organisation is its own right: staff who sell and mark orders paid may not send it back.
+  "payments.refund",
   "audit.read",
+  "checkin.scan",
+  "checkin.manage",
 )
 export type Permission = typeof Permission.Type
 
@@ -83,7 +87,10 @@ export const rolePermissions: Record<Role, ReadonlyArray<Permission>> = {
     "promo-codes.write",
     "orders.read",
     "orders.write",
+    "payments.refund",
     "audit.read",
+    "checkin.scan",
+    "checkin.manage",
   ],
   event_admin: [
     ...readEvent,
@@ -93,15 +100,18 @@ export const rolePermissions: Record<Role, ReadonlyArray<Permission>> = {
     "promo-codes.write",
     "orders.read",
     "orders.write",
+    "payments.refund",
     "members.read",
     "audit.read",
+    "checkin.scan",
+    "checkin.manage",
   ],
-  staff: [...readEvent, "orders.read"],
+  staff: [...readEvent, "orders.read", "checkin.scan"],
   exhibitor: readEvent,
   sponsor: readEvent,
   partner: readEvent,
-  volunteer: ["events.read"],
-  scanner: ["events.read"],
+  volunteer: ["events.read", "checkin.scan"],
+  scanner: ["events.read", "checkin.scan"],
   attendee: ["events.read"],
 }
 

@@ -9,7 +9,7 @@ import { Cause, Context, Effect, Option, Schema, type Scope } from "effect"
  * step inside `JobRuns.once(key, …)` so the second run finds the key and skips them.
  */
 export interface JobType<P, I = P> {
-  /** Lowercase, dotted: `fulfilment.order`. One queue per type. */
+  /** Lowercase, dotted, words joined by `_` or `-`: `orders.fulfil`, `email.order_confirmation`. One queue per type. */
   readonly name: string
   /** Encoded to JSON when enqueued, decoded before the handler runs; a payload that no longer decodes is dead at once. */
   readonly payload: Schema.Schema<P, I>
@@ -24,7 +24,7 @@ export interface JobType<P, I = P> {
 /** What the listing operations need of a job type, whatever its payload. */
 export type AnyJobType = Pick<JobType<unknown>, "name">
 
-const JOB_TYPE_NAME = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/
+const JOB_TYPE_NAME = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$/
 
 export const defineJob = <P, I>(
   name: string,

@@ -24,6 +24,7 @@ import type { TicketTypeWithAvailability } from "../domain/TicketType.js"
 import { Events } from "../events/Events.js"
 import { FormSchemas } from "../forms/FormSchemas.js"
 import { type PreparedSubmissions, Submissions } from "../forms/Submissions.js"
+import { FulfilmentQueue } from "../fulfilment/FulfilmentQueue.js"
 import { type Allocation, Inventory } from "../inventory/Inventory.js"
 import { priceOrder } from "../pricing/Pricing.js"
 import { coalesce } from "../sql/Coalesce.js"
@@ -84,6 +85,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
     const submissions = yield* Submissions
     const forms = yield* FormSchemas
     const config = yield* CoreConfig
+    const fulfilment = yield* FulfilmentQueue
 
     /** The buyer's secret for their order: derived, so a replayed request returns the same one. */
     const accessTokenFor = (id: string) =>
@@ -290,7 +292,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
     }
 
     /**
-     * Several orders for one ticket type in one transaction (group commit, ADR 11): their rows in
+     * Several orders for one ticket type in one transaction (group commit, ADR 13): their rows in
      * multi-row INSERTs, then one conditional decrement per bucket used, last, just before COMMIT.
      * Orders the committed counters have no room for are left out (placed alone, where the locked
      * path decides). Any failure rolls back the whole batch; every member is then placed alone.
@@ -316,6 +318,9 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
           yield* audit.recordMany(
             rows.flatMap(({ p, rows }) => rows.audit.map((entry) => ({ entry, caller: p.caller }))),
           )
+          for (const { p } of rows) {
+            if (p.order.status === "paid") yield* fulfilment.recordPaid(p.order, p.now)
+          }
           yield* sql`INSERT INTO holds ${sql.insert(
             rows.flatMap(({ p, rows }) =>
               rows.holds([{ ticketTypeId, bucket: bucketOf.get(p)!, quantity: quantity(p) }]),
@@ -424,6 +429,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
           yield* sql`INSERT INTO order_items ${sql.insert(rows.items)}`
           if (p.prepared !== null) yield* submissions.record(p.prepared, order, p.now)
           for (const entry of rows.audit) yield* audit.record(entry)
+          if (order.status === "paid") yield* fulfilment.recordPaid(order, p.now)
           // Contended rows last, so their locks are held for as short a time as possible before
           // COMMIT; among them a fixed order (ticket types by id, then the promo code): no deadlocks.
           const allocations: Array<Allocation> = []
@@ -465,6 +471,8 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
         Effect.catchTag("SqlError", Effect.die),
         withCaller(buyer),
       )
+      // After the commit: a free order is paid when placed (a replay asks again; the job id dedupes).
+      if (order.status === "paid") yield* fulfilment.request(order.id)
       return new PlacedOrder({ order, accessToken: accessTokenFor(order.id) }, true)
     })
 
@@ -486,6 +494,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
             ${to === "cancelled" ? sql`, cancelled_at = ${now}` : sql``}
           WHERE id = ${order.id} AND status = ${order.status}`.raw.pipe(Effect.map(affectedRows))
         if (changed !== 1) return false
+        if (to === "paid") yield* fulfilment.recordPaid(order, now)
         const returnsSeats = to === "cancelled" || to === "expired"
         const holds = yield* sql<{ id: string; ticketTypeId: TicketTypeId; bucket: number; quantity: number }>`
           SELECT id, ticket_type_id, bucket, quantity FROM holds
@@ -538,7 +547,9 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
 
     /** Records a payment made outside a provider flow (cash, bank transfer confirmed by hand). */
     const markPaid = Effect.fn("Orders.markPaid")(function* (eventId: EventId, id: OrderId) {
-      return yield* changeStatus(eventId, id, "paid", "order.paid", { provider: "manual" })
+      const paid = yield* changeStatus(eventId, id, "paid", "order.paid", { provider: "manual" })
+      yield* fulfilment.request(paid.id)
+      return paid
     })
 
     /**
@@ -602,5 +613,6 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
     Inventory.Default,
     Submissions.Default,
     FormSchemas.Default,
+    FulfilmentQueue.Default,
   ],
 }) {}

@@ -1,4 +1,4 @@
-import { SqlClient, type Statement } from "@effect/sql"
+import { SqlClient, type SqlError, type Statement } from "@effect/sql"
 import { Clock, Effect } from "effect"
 import type Stripe from "stripe"
 import { Audit } from "../audit/Audit.js"
@@ -20,14 +20,21 @@ import {
   type StripeMode,
   type UpdatePaymentSettings,
 } from "../domain/Payment.js"
-import { NotFound } from "../domain/Problems.js"
+import { InvalidRequest, NotFound } from "../domain/Problems.js"
+import type { TicketId } from "../domain/Ticket.js"
 import { Events } from "../events/Events.js"
+import { FulfilmentQueue } from "../fulfilment/FulfilmentQueue.js"
+import { InvoiceReminderDue, reminderDueJobId } from "../fulfilment/Jobs.js"
+import type { Invoice, InvoiceId, InvoiceLineInput } from "../invoices/Invoice.js"
+import { Invoices } from "../invoices/Invoices.js"
+import { JobQueue } from "../jobs/JobQueue.js"
 import { Ledger } from "../ledger/Ledger.js"
 import { Orders } from "../orders/Orders.js"
 import { isUniqueViolation } from "../sql/Errors.js"
 import { affectedRows, rowDecoder } from "../sql/Rows.js"
 import { tenantScope } from "../sql/Tenant.js"
 import { Caller, withCaller } from "../tenancy/Caller.js"
+import { Tickets } from "../tickets/Tickets.js"
 import { OrderLock } from "./OrderLock.js"
 import { PaymentsConfig } from "./PaymentsConfig.js"
 import { type StripeFailure, StripeGateway } from "./Stripe.js"
@@ -44,6 +51,24 @@ const MIN_SESSION_MS = 31 * 60_000
 const MAX_SESSION_MS = 24 * 60 * 60_000
 /** Seats stay held a little past the session's end, so a payment made at the last second still finds them. */
 const HOLD_MARGIN_MS = 5 * 60_000
+const DAY = 86_400_000
+/** An unpaid invoice's reminder goes out this long before its due date (half-way through a shorter term). */
+const REMINDER_BEFORE_MS = 3 * DAY
+
+/** Why a bank credit waits for a person instead of settling an invoice (docs/payments.md). */
+export type BankCreditReason = "unmatched" | "partial" | "overpaid" | "wrong_currency" | "already_paid" | "order_closed"
+export type BankCreditDecision =
+  | { readonly status: "matched" }
+  | { readonly status: "needs_review"; readonly reason: BankCreditReason }
+  /** The credit was recorded before (its record's unique key): nothing was changed. */
+  | { readonly status: "duplicate" }
+
+/** A credit from a bank statement, as the matcher hands it over. */
+export interface BankCredit {
+  readonly amountMinor: number
+  readonly currency: string
+  readonly bankRef: string
+}
 
 export type WebhookOutcome =
   | "processed"
@@ -78,6 +103,24 @@ const vatShare = (order: Order, amountMinor: number, sign: 1 | -1) =>
   })
 
 /**
+ * A partial credit note's lines: the credited invoice's share per VAT rate, rounded so the lines add
+ * up to exactly the amount refunded.
+ */
+export const creditLines = (invoice: Invoice, amountMinor: number): Array<InvoiceLineInput> => {
+  const rates = invoice.vatBreakdown.filter((line) => line.grossMinor > 0)
+  let left = amountMinor
+  const lines = rates.map((line, i) => {
+    const share =
+      i === rates.length - 1 ? left : Math.floor((line.grossMinor * amountMinor) / Math.max(1, invoice.totalMinor))
+    left -= share
+    return { description: `Credit on ${invoice.number}`, quantity: 1, unitPriceMinor: share, vatRateBp: line.rateBp }
+  })
+  return lines.length > 0
+    ? lines.filter((line) => line.unitPriceMinor > 0)
+    : [{ description: `Credit on ${invoice.number}`, quantity: 1, unitPriceMinor: amountMinor, vatRateBp: 0 }]
+}
+
+/**
  * Payments: starting one with a provider, learning its outcome (webhooks, reconciliation, a person
  * marking it paid), refunds. Every change to money runs under the order's lock in one transaction
  * with its ledger entry, so an order is paid once and every franc in or out is on the ledger.
@@ -93,6 +136,10 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
     const ledger = yield* Ledger
     const locks = yield* OrderLock
     const stripe = yield* StripeGateway
+    const invoices = yield* Invoices
+    const tickets = yield* Tickets
+    const fulfilment = yield* FulfilmentQueue
+    const queue = yield* JobQueue
     const system = withCaller(Caller.system("payments"))
 
     // ---- settings ------------------------------------------------------------------------------
@@ -134,7 +181,9 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
         updatedAt: now,
       }
       yield* Effect.gen(function* () {
-        const changed = yield* sql`UPDATE event_payment_settings SET ${sql.update(row, ["eventId"])}
+        // Columns spelled out: `.raw` (for the affected-row count) skips the name transform `sql.update` relies on.
+        const changed = yield* sql`UPDATE event_payment_settings SET providers = ${row.providers},
+            stripe_mode = ${row.stripeMode}, invoice_due_days = ${row.invoiceDueDays}, updated_at = ${now}
           WHERE event_id = ${eventId}`.raw.pipe(Effect.map(affectedRows))
         if (changed === 0) yield* sql`INSERT INTO event_payment_settings ${sql.insert({ ...row, createdAt: now })}`
         yield* audit.record({
@@ -202,6 +251,43 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
         return changed === 1
       })
 
+    /** The order's final invoice, if it has one. */
+    const finalInvoiceOf = (orderId: string) =>
+      invoices.list({ orderId, kind: "final", limit: 1 }).pipe(
+        Effect.map((page) => page.items[0] ?? null),
+        system,
+        Effect.orDie,
+      )
+
+    /**
+     * The order's invoice is paid with the order, whichever way the money came (a card payment of an
+     * order that also got an invoice settles that invoice); an invoice attempt left open closes.
+     */
+    const settleInvoice = (orderId: string, paidBy: Payment, now: number) =>
+      Effect.gen(function* () {
+        const open = yield* paymentWhere(
+          sql`order_id = ${orderId} AND provider = 'invoice' AND status IN ('pending', 'failed') AND id <> ${paidBy.id}`,
+        )
+        for (const attempt of open) {
+          yield* moveStatus(attempt, "cancelled", now, { failureReason: `paid by ${paidBy.provider}` })
+        }
+        const invoice = yield* finalInvoiceOf(orderId)
+        if (invoice !== null && invoice.status === "open") {
+          yield* invoices.markPaid(invoice.id).pipe(
+            system,
+            Effect.catchTag("InvalidStateTransition", () => Effect.void),
+            Effect.orDie,
+          )
+        }
+      })
+
+    /** After the commit that made an order paid: its fulfilment job (never before, see FulfilmentQueue). */
+    const requestFulfilmentIfPaid = (orderId: string) =>
+      Effect.gen(function* () {
+        const order = yield* orders.find(orderId).pipe(system, Effect.orDie)
+        if (order.status === "paid") yield* fulfilment.request(orderId)
+      })
+
     /**
      * The one way money comes in. The charge goes on the ledger whatever the order's state, because
      * the money did arrive; if the order can no longer take it, the caller sends it back.
@@ -221,6 +307,7 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
         if (!moved) return { outcome: "stale" as const, returnMoney: null }
         const order = yield* orders.find(fresh.orderId)
         const paid = yield* orders.settlement.paid(order, now, { provider: fresh.provider, paymentId: fresh.id })
+        if (paid) yield* settleInvoice(order.id, fresh, now)
         yield* ledger.append({
           orgId: order.orgId,
           eventId: order.eventId,
@@ -417,11 +504,106 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
         }
         return yield* startStripe(order, chosen.stripeMode, input, now).pipe(system)
       }
-      return yield* new PaymentUnavailable({
-        detail: "Invoice payment is not available yet",
-        reason: "provider_not_configured",
-      })
+      return yield* startInvoice(order, chosen, now).pipe(system)
     })
+
+    const bankTransfer = (payment: Payment, invoice: Invoice) =>
+      new PaymentStart({
+        payment,
+        next: {
+          kind: "bank_transfer",
+          invoiceId: invoice.id,
+          reference: invoice.paymentReference ?? "",
+          dueAt: invoice.dueAt ?? payment.expiresAt ?? payment.createdAt,
+        },
+      })
+
+    /**
+     * Pay by bank transfer: the order's final invoice with a QR reference, a pending payment naming it,
+     * and the seats held until the due date (the hold sweeper expires the order then, which closes the
+     * attempt; `closeLapsedInvoices` credits the invoice). Asking again answers with the same invoice.
+     */
+    const startInvoice = (order: Order, chosen: EventPaymentSettings, now: number) =>
+      Effect.gen(function* () {
+        const started = yield* locks
+          .exclusive(
+            order.id,
+            Effect.gen(function* () {
+              const current = yield* orders.find(order.id)
+              if (current.status !== "pending_payment") return null
+              const [open] = yield* paymentWhere(
+                sql`order_id = ${order.id} AND provider = 'invoice' AND status = 'pending'`,
+              )
+              if (open?.invoiceId) {
+                return { payment: open, invoice: yield* invoices.get(open.invoiceId as InvoiceId).pipe(Effect.orDie) }
+              }
+              const dueAt = now + chosen.invoiceDueDays * DAY
+              const invoice = yield* invoices.issueForOrder(current, "final", undefined, { dueAt }).pipe(
+                Effect.catchAll((e) =>
+                  e._tag === "BillingProfileMissing"
+                    ? Effect.fail(
+                        new PaymentUnavailable({
+                          detail: "Payment by invoice is not set up: the organisation has no billing profile",
+                          reason: "provider_not_configured",
+                        }),
+                      )
+                    : Effect.die(e),
+                ),
+              )
+              const id = uuidv7(now) as PaymentId
+              const payment = new Payment({
+                id,
+                orgId: order.orgId,
+                eventId: order.eventId,
+                orderId: order.id,
+                provider: "invoice",
+                mode: "live",
+                status: "pending",
+                amountMinor: invoice.totalMinor,
+                refundedMinor: 0,
+                currency: invoice.currency,
+                providerRef: invoice.paymentReference ?? invoice.id,
+                providerPaymentRef: null,
+                redirectUrl: null,
+                invoiceId: invoice.id,
+                failureReason: null,
+                expiresAt: invoice.dueAt ?? dueAt,
+                succeededAt: null,
+                createdAt: now,
+                updatedAt: now,
+              })
+              yield* sql`INSERT INTO payments ${sql.insert({ ...payment })}`
+              yield* orders.settlement.holdUntil(current, payment.expiresAt!, now)
+              yield* audit.record({
+                action: "payment.started",
+                targetType: "payment",
+                targetId: id,
+                orgId: order.orgId,
+                eventId: order.eventId,
+                data: { orderId: order.id, provider: "invoice", invoiceId: invoice.id, dueAt: payment.expiresAt },
+              })
+              return { payment, invoice }
+            }),
+          )
+          .pipe(Effect.catchTags({ SqlError: Effect.die, OrderLockTimeout: Effect.die }))
+        if (started === null) {
+          return yield* new PaymentUnavailable({
+            detail: "This order can no longer be paid",
+            reason: "order_not_payable",
+          })
+        }
+        // After the commit, and again on every ask: the job id keeps it one reminder per invoice.
+        const dueAt = started.payment.expiresAt ?? now
+        const remindAt = Math.max(dueAt - REMINDER_BEFORE_MS, now + Math.floor((dueAt - now) / 2))
+        yield* queue
+          .enqueue(
+            InvoiceReminderDue,
+            { orderId: order.id, invoiceId: started.invoice.id },
+            { id: reminderDueJobId(started.invoice.id), delayMs: Math.max(0, remindAt - now) },
+          )
+          .pipe(Effect.catchAllCause((cause) => Effect.logWarning("invoice reminder not scheduled", { cause })))
+        return bankTransfer(started.payment, started.invoice)
+      })
 
     // ---- money back ---------------------------------------------------------------------------
 
@@ -448,8 +630,63 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
             )
         : Effect.succeed(null)
 
+    /**
+     * The credit note for money refunded on an order that has a final invoice: the whole invoice when
+     * the whole of it goes back, else its share per VAT rate. An order paid without an invoice (a card
+     * payment) gets none: a credit note corrects an invoice, and there is none to correct — the refund
+     * is on the ledger either way (docs/payments.md).
+     */
+    const creditForRefund = (order: Order, amountMinor: number, reason: string | null) =>
+      Effect.gen(function* () {
+        const invoice = yield* finalInvoiceOf(order.id)
+        if (invoice === null) return null
+        if (amountMinor === invoice.totalMinor) {
+          return yield* invoices.issueForOrder(order, "credit_note", undefined, { memo: reason })
+        }
+        return yield* invoices.issue({
+          orgId: invoice.orgId,
+          eventId: invoice.eventId,
+          kind: "credit_note",
+          locale: invoice.locale,
+          currency: invoice.currency,
+          buyer: invoice.buyer,
+          lines: creditLines(invoice, amountMinor),
+          orderId: order.id,
+          creditsInvoiceId: invoice.id,
+          memo: reason,
+        })
+      }).pipe(
+        system,
+        // The money has gone back already: a credit note that cannot be issued must not undo its record.
+        Effect.catchAll((e) =>
+          Effect.as(
+            audit.record({
+              action: "refund.credit_note_failed",
+              targetType: "order",
+              targetId: order.id,
+              orgId: order.orgId,
+              eventId: order.eventId,
+              data: { amountMinor, problem: e._tag },
+            }),
+            null,
+          ),
+        ),
+      )
+
     const refund = Effect.fn("Payments.refund")(function* (eventId: EventId, orderId: OrderId, request: RequestRefund) {
       const order = yield* orders.get(eventId, orderId)
+      const voiding: ReadonlyArray<TicketId> = request.ticketIds ?? []
+      if (voiding.length > 0) {
+        // Checked before any money moves: a refund never voids another order's tickets.
+        const own = new Set((yield* tickets.listForOrder(order.id).pipe(system, Effect.orDie)).map((t) => t.id))
+        const foreign = voiding.find((id) => !own.has(id))
+        if (foreign !== undefined) {
+          return yield* new InvalidRequest({
+            detail: `Ticket ${foreign} is not a ticket of this order`,
+            field: "ticketIds",
+          })
+        }
+      }
       return yield* locks
         .exclusive(
           order.id,
@@ -484,7 +721,17 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
               made.push(yield* recordRefund(payment, { id, amountMinor, providerRef, reason: request.reason ?? null }))
               left -= amountMinor
             }
-            return made
+            const after = yield* orders.find(order.id)
+            const creditNote = yield* creditForRefund(after, wanted, request.reason ?? null)
+            if (creditNote !== null) {
+              yield* sql`UPDATE refunds SET credit_note_id = ${creditNote.id}
+                WHERE id IN ${sql.in(made.map((r) => r.id))}`
+            }
+            // Voided tickets go on the revocation list, so the scanners turn them away.
+            const reason = `refunded${request.reason ? `: ${request.reason}` : ""}`
+            if (after.status !== "paid") yield* tickets.void({ orderId: order.id }, reason).pipe(system, Effect.orDie)
+            else if (voiding.length > 0) yield* tickets.void({ ticketIds: voiding }, reason).pipe(system, Effect.orDie)
+            return made.map((r) => new Refund({ ...r, creditNoteId: creditNote?.id ?? null }, true))
           }),
         )
         .pipe(Effect.catchTag("SqlError", Effect.die))
@@ -532,9 +779,14 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
         .exclusive(
           order.id,
           Effect.gen(function* () {
-            yield* sql`INSERT INTO payments ${sql.insert({ ...payment })}`
-            return yield* recordSuccess(payment, {
-              amountMinor: payment.amountMinor,
+            // Money seen arriving for an order awaiting its invoice's transfer pays that invoice's attempt.
+            const [awaiting] = yield* paymentWhere(
+              sql`order_id = ${order.id} AND provider = 'invoice' AND status = 'pending'`,
+            )
+            if (awaiting === undefined) yield* sql`INSERT INTO payments ${sql.insert({ ...payment })}`
+            const paying = awaiting ?? payment
+            return yield* recordSuccess(paying, {
+              amountMinor: input.amountMinor ?? paying.amountMinor,
               providerPaymentRef: null,
               reference: input.reference ?? null,
             })
@@ -547,8 +799,98 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
           reason: "order_not_payable",
         })
       }
+      yield* fulfilment.request(order.id)
       return yield* orders.get(eventId, orderId)
     })
+
+    /**
+     * A credit from a bank statement for an invoice's payment attempt. Under the order's lock, in one
+     * transaction: decide, let the caller store its record of the credit (`record`, whose unique key
+     * makes a second import of it fail and roll everything back), and on an exact match settle the
+     * payment as every other payment is settled (ledger charge, order paid, invoice paid). Anything
+     * but an exact match is left for a person: money is never applied by guess.
+     */
+    const receiveBankTransfer = <R>(
+      paymentId: PaymentId,
+      credit: BankCredit,
+      record: (decision: BankCreditDecision, payment: Payment) => Effect.Effect<void, SqlError.SqlError, R>,
+    ) =>
+      Effect.gen(function* () {
+        const payment = yield* paymentById(paymentId).pipe(Effect.orDie)
+        if (payment === null) return yield* Effect.dieMessage(`payment ${paymentId} vanished`)
+        const decision = yield* locks
+          .exclusive(
+            payment.orderId,
+            Effect.gen(function* () {
+              const current = (yield* paymentById(paymentId)) ?? payment
+              const order = yield* orders.find(current.orderId)
+              const review = (reason: BankCreditReason): BankCreditDecision => ({ status: "needs_review", reason })
+              const decision: BankCreditDecision =
+                current.status === "succeeded" || order.status === "paid"
+                  ? review("already_paid")
+                  : current.status !== "pending" || order.status !== "pending_payment"
+                    ? review("order_closed")
+                    : credit.currency !== current.currency
+                      ? review("wrong_currency")
+                      : credit.amountMinor < current.amountMinor
+                        ? review("partial")
+                        : credit.amountMinor > current.amountMinor
+                          ? review("overpaid")
+                          : { status: "matched" }
+              yield* record(decision, current)
+              if (decision.status === "matched") {
+                const settled = yield* recordSuccess(current, {
+                  amountMinor: credit.amountMinor,
+                  providerPaymentRef: credit.bankRef,
+                  reference: credit.bankRef,
+                })
+                if (settled.outcome !== "processed") return yield* Effect.dieMessage("a checked payment did not settle")
+              }
+              return decision
+            }),
+          )
+          .pipe(
+            // The credit's record already exists: an earlier or concurrent import of it; nothing changed.
+            Effect.catchIf(isUniqueViolation, () => Effect.succeed({ status: "duplicate" } as const)),
+            Effect.catchAll(Effect.die),
+          )
+        if (decision.status === "matched") yield* fulfilment.request(payment.orderId)
+        return decision
+      }).pipe(system, Effect.withSpan("Payments.receiveBankTransfer"))
+
+    /** The invoice attempt of an invoice, if it has one (an invoice issued by hand has none). */
+    const forInvoice = Effect.fn("Payments.forInvoice")(function* (invoiceId: string) {
+      const rows = yield* paymentWhere(sql`provider = 'invoice' AND invoice_id = ${invoiceId}`).pipe(Effect.orDie)
+      return rows.at(-1) ?? null
+    })
+
+    /**
+     * Credits the final invoices of orders that closed unpaid (expired at the due date, cancelled).
+     * Under Swiss VAT an issued invoice is corrected by a credit note, never withdrawn
+     * (docs/invoices.md). Safe in every process at once: a second credit note of the same invoice
+     * would exceed it and is refused by Invoices.
+     */
+    const closeLapsedInvoices = Effect.fn("Payments.closeLapsedInvoices")(function* (batch = 100) {
+      const lapsed = yield* sql<{ orderId: string }>`SELECT p.order_id FROM payments p
+          JOIN orders o ON o.id = p.order_id AND o.status IN ('expired', 'cancelled')
+          JOIN invoice_states s ON s.invoice_id = p.invoice_id AND s.status = 'open'
+          WHERE p.provider = 'invoice' AND p.status IN ('expired', 'cancelled')
+            AND NOT EXISTS (SELECT 1 FROM invoices cn WHERE cn.credits_invoice_id = p.invoice_id)
+          ORDER BY p.id LIMIT ${batch}`.pipe(Effect.orDie)
+      let credited = 0
+      for (const { orderId } of lapsed) {
+        const order = yield* orders.find(orderId).pipe(Effect.orDie)
+        const issued = yield* invoices
+          .issueForOrder(order, "credit_note", undefined, { memo: `Order ${order.status}: not paid by the due date` })
+          .pipe(
+            Effect.as(true),
+            Effect.catchTag("CreditNoteExceedsInvoice", () => Effect.succeed(false)),
+            Effect.orDie,
+          )
+        if (issued) credited++
+      }
+      return credited
+    }, system)
 
     // ---- Stripe webhooks ----------------------------------------------------------------------
 
@@ -726,6 +1068,7 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
           Effect.orDie,
         )
       if (result.returnMoney !== null) yield* returnMoney(result.returnMoney)
+      if (result.outcome === "processed") yield* requestFulfilmentIfPaid(payment.orderId)
       return { eventId: event.id, outcome: result.outcome as WebhookOutcome }
     }, system)
 
@@ -756,6 +1099,7 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
           )
           .pipe(Effect.orDie)
         if (result.returnMoney !== null) yield* returnMoney(result.returnMoney)
+        if (result.outcome === "processed") yield* requestFulfilmentIfPaid(payment.orderId)
         const after = (yield* paymentById(payment.id).pipe(Effect.orDie))?.status ?? payment.status
         results.push({ paymentId: payment.id, orderId: payment.orderId, before: payment.status, after })
       }
@@ -779,6 +1123,9 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
       markPaid,
       handleStripeWebhook,
       reconcile,
+      receiveBankTransfer,
+      forInvoice,
+      closeLapsedInvoices,
     } as const
   }),
   dependencies: [
@@ -789,5 +1136,8 @@ export class Payments extends Effect.Service<Payments>()("sratix/payments/Paymen
     Ledger.Default,
     StripeGateway.Default,
     OrderLock.Default,
+    Invoices.Default,
+    Tickets.Default,
+    FulfilmentQueue.Default,
   ],
 }) {}

@@ -66,3 +66,13 @@ export const layer = (options: DatabaseOptions): Layer.Layer<SqlClient.SqlClient
     Layer.succeed(DatabaseInfo, { dialect, description: `MySQL ${redactUrl(target)}` }),
   ).pipe(Layer.orDie)
 }
+
+/** The database server's own version string, e.g. `10.11.6-MariaDB-0+deb12u1` or SQLite's `3.45.1`. */
+export const serverVersion = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const info = yield* DatabaseInfo
+  const rows = yield* info.dialect === "mysql"
+    ? sql<{ version: string }>`SELECT VERSION() AS version`
+    : sql<{ version: string }>`SELECT sqlite_version() AS version`
+  return rows[0]?.version ?? "unknown"
+})

@@ -12,6 +12,10 @@ import payments from "./migrations/0004_payments.js"
 import invoices from "./migrations/0005_invoices.js"
 import jobs from "./migrations/0006_jobs.js"
 import tickets from "./migrations/0007_tickets.js"
+import fulfilmentBankImports from "./migrations/0008_fulfilment_bank_imports.js"
+import communications from "./migrations/0009_communications.js"
+import badges from "./migrations/0010_badges.js"
+import checkin from "./migrations/0011_checkin.js"
 
 /** The one migration set for both engines, in order. Append only: never edit a shipped entry. */
 export const migrations = [
@@ -22,6 +26,10 @@ export const migrations = [
   { id: 5, name: "invoices", run: invoices },
   { id: 6, name: "jobs", run: jobs },
   { id: 7, name: "tickets", run: tickets },
+  { id: 8, name: "fulfilment_bank_imports", run: fulfilmentBankImports },
+  { id: 9, name: "communications", run: communications },
+  { id: 10, name: "badges", run: badges },
+  { id: 11, name: "checkin", run: checkin },
 ] as const
 
 const MIGRATIONS_TABLE = "sratix_migrations"

@@ -26,6 +26,13 @@ export type VoidTarget = { readonly ticketIds: ReadonlyArray<TicketId> } | { rea
 const joinName = (first: string | null, last: string | null) =>
   [first, last].filter((p) => p !== null && p.trim() !== "").join(" ") || null
 
+/** Ranks of the event's ticket types by id, the index a code carries (types are never deleted). */
+export const ticketTypeIndexes = (sql: SqlClient.SqlClient, eventId: string) =>
+  Effect.map(
+    sql<{ id: string }>`SELECT id FROM ticket_types WHERE event_id = ${eventId} ORDER BY id`,
+    (rows) => new Map(rows.map((r, i) => [r.id, Math.min(i, 255)])),
+  )
+
 /**
  * Tickets: one per seat of a paid order (one per attendee when the order carries form answers),
  * each with a code signed by the event's active key (`@sratix/core/offline` verifies it).
@@ -86,12 +93,7 @@ export class Tickets extends Effect.Service<Tickets>()("sratix/tickets/Tickets",
           )
       })
 
-    /** Ranks of the event's ticket types by id, the index a code carries (types are never deleted). */
-    const typeIndexes = (eventId: string) =>
-      Effect.map(
-        sql<{ id: string }>`SELECT id FROM ticket_types WHERE event_id = ${eventId} ORDER BY id`,
-        (rows) => new Map(rows.map((r, i) => [r.id, Math.min(i, 255)])),
-      )
+    const typeIndexes = (eventId: string) => ticketTypeIndexes(sql, eventId)
 
     const codeFor = (signer: EventSigner, eventId: string, ticketId: string, ticketTypeIndex: number) =>
       encodeTicketCode({ kid: signer.kid, eventId, ticketId, ticketTypeIndex }, signer.sign)

@@ -9,6 +9,9 @@ import {
   CoreServices,
   Database,
   FileStorage,
+  InProcessQueueLive,
+  type JobQueue,
+  MailConfig,
   migrate,
   PaymentsConfig,
   type PaymentsConfigShape,
@@ -62,9 +65,15 @@ export const testSecret = new Uint8Array(32).fill(7)
 /** Core services on a migrated database. */
 export const coreLayer = (
   url: string,
-  config: { holdMinutes?: number; inventoryBuckets?: number; payments?: Partial<PaymentsConfigShape> } = {},
+  config: {
+    holdMinutes?: number
+    inventoryBuckets?: number
+    payments?: Partial<PaymentsConfigShape>
+    /** The job queue the services enqueue on; the in-process one unless a test brings BullMQ. */
+    jobs?: Layer.Layer<JobQueue>
+  } = {},
 ) => {
-  const { payments, ...core } = config
+  const { payments, jobs, ...core } = config
   const db = Database.layer({ url, maxConnections: 30 })
   const migrated = Layer.effectDiscard(Effect.orDie(migrate)).pipe(Layer.provide(db))
   return CoreServices.pipe(
@@ -74,6 +83,8 @@ export const coreLayer = (
         CoreConfig.layer({ secret: testSecret, ...core }),
         PaymentsConfig.layer(payments),
         FileStorage.local(fs.mkdtempSync(path.join(os.tmpdir(), "sratix-files-"))),
+        jobs ?? InProcessQueueLive,
+        MailConfig.layer({ outboxDir: fs.mkdtempSync(path.join(os.tmpdir(), "sratix-outbox-")) }),
       ),
     ),
     Layer.provide(migrated),

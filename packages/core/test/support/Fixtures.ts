@@ -9,6 +9,7 @@ import {
   type Event,
   Events,
   type Grant,
+  type JobQueue,
   Organizations,
   type OrgId,
   type PaymentsConfigShape,
@@ -26,6 +27,7 @@ export interface LayerConfig {
   readonly holdMinutes?: number
   readonly inventoryBuckets?: number
   readonly payments?: Partial<PaymentsConfigShape>
+  readonly jobs?: Layer.Layer<JobQueue>
 }
 
 /**

@@ -20,6 +20,11 @@ export interface StripeStandIn {
   charge(paymentIntent: string): Record<string, any>
   event(type: string, object: Record<string, any>): string
   sign(payload: string, options?: { secret?: string; timestamp?: number }): string
+  /**
+   * Where the hosted checkout page delivers `checkout.session.completed` when the buyer pays, as
+   * Stripe does; until set, paying on the page only completes the session.
+   */
+  webhookUrl: string | null
   close(): Promise<void>
 }
 
@@ -88,7 +93,7 @@ export const startStripeStandIn = async (): Promise<StripeStandIn> => {
         cancel_url: form.cancel_url ?? null,
         url: "",
       }
-      session.url = `http://127.0.0.1/pay/${session.id}`
+      session.url = `http://127.0.0.1:${port}/pay/${session.id}`
       sessions.set(session.id, session)
       const { payment_intent_data: _, ...visible } = session
       return { status: 200, body: visible }
@@ -178,6 +183,14 @@ export const startStripeStandIn = async (): Promise<StripeStandIn> => {
         res.writeHead(r.status, { "content-type": "application/json", "request-id": id("req") })
         res.end(JSON.stringify(r.body))
       }
+      const hosted = url.pathname.match(/^\/pay\/([^/]+)$/)
+      if (hosted) {
+        hostedPage(req.method ?? "GET", hosted[1]!, res).catch((e) => {
+          res.writeHead(500, { "content-type": "text/plain" })
+          res.end(String(e))
+        })
+        return
+      }
       if (req.headers.authorization !== `Bearer ${secretKey}`) {
         return send(error(401, "Invalid API Key provided"))
       }
@@ -192,13 +205,51 @@ export const startStripeStandIn = async (): Promise<StripeStandIn> => {
       send(result)
     })
   })
+  /**
+   * Stripe's hosted Checkout page, reduced to its outcome: GET shows a Pay button and a way back;
+   * paying completes the session, delivers the signed `checkout.session.completed` webhook and
+   * redirects to the session's success URL, in that order, as Stripe does.
+   */
+  const hostedPage = async (method: string, sessionId: string, res: http.ServerResponse) => {
+    const session = sessions.get(sessionId)
+    if (!session) {
+      res.writeHead(404, { "content-type": "text/html" })
+      res.end("<!doctype html><title>Not found</title><h1>This checkout session does not exist</h1>")
+      return
+    }
+    const withId = (u: string) => u.replaceAll("{CHECKOUT_SESSION_ID}", session.id)
+    if (method === "POST" && session.status === "open") {
+      const completed = standIn.complete(sessionId)
+      if (standIn.webhookUrl !== null) {
+        const payload = standIn.event("checkout.session.completed", completed)
+        await fetch(standIn.webhookUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": standIn.sign(payload) },
+          body: payload,
+        })
+      }
+    }
+    if (method === "POST") {
+      res.writeHead(303, { location: withId(session.success_url) })
+      res.end()
+      return
+    }
+    const amount = (session.amount_total / 100).toFixed(2)
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pay</title></head><body>
+<main><h1>Test checkout</h1><p>${String(session.currency).toUpperCase()} ${amount}</p>
+<form method="post"><button type="submit">Pay</button></form>
+${session.cancel_url ? `<a href="${withId(session.cancel_url)}">Cancel</a>` : ""}</main></body></html>`)
+  }
+
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
 
-  return {
+  const standIn: StripeStandIn = {
     port,
     secretKey,
     webhookSecret,
+    webhookUrl: null,
     sessions,
     requests,
     complete(sessionId) {
@@ -243,6 +294,11 @@ export const startStripeStandIn = async (): Promise<StripeStandIn> => {
         ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
       })
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
+  return standIn
 }

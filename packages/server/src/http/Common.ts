@@ -1,3 +1,4 @@
+import type { Locale } from "@sratix/core"
 import { Schema } from "effect"
 
 /** Query parameters of every cursor-paginated list. */
@@ -18,3 +19,15 @@ export const Page = <A, I, R>(item: Schema.Schema<A, I, R>, identifier: string) 
   }).annotations({ identifier })
 
 export const Uuid = Schema.String.pipe(Schema.pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/))
+
+const LOCALES: ReadonlyArray<Locale> = ["en", "de", "fr", "it"]
+
+/** The first of our four languages the visitor's browser asks for (quality order is the header's). */
+export const preferredLocale = (header: string | undefined): Locale => {
+  for (const part of (header ?? "").split(",")) {
+    const tag = part.split(";")[0]!.trim().slice(0, 2).toLowerCase()
+    const found = LOCALES.find((l) => l === tag)
+    if (found) return found
+  }
+  return "en"
+}

@@ -80,6 +80,12 @@ export interface RateLimitOptions {
   readonly perMinute: number
   /** Stricter budget for the authentication endpoints. */
   readonly authPerMinute: number
+  /**
+   * Provider webhooks, counted apart from the API so that buyers behind the same address never
+   * crowd them out. A refusal is a 429 with Retry-After, which Stripe treats as a failed delivery
+   * and retries (for up to three days), so nothing is lost; the budget only stops floods.
+   */
+  readonly webhookPerMinute: number
   readonly trustProxy: boolean
 }
 
@@ -90,11 +96,16 @@ export const rateLimit =
       const request = yield* HttpServerRequest.HttpServerRequest
       const path = request.url.split("?")[0] ?? ""
       if (!path.startsWith("/api/") || request.method === "OPTIONS") return yield* app
-      const auth = path.startsWith("/api/v1/auth/")
-      const limit = auth ? options.authPerMinute : options.perMinute
+      const bucket = path.startsWith("/api/v1/auth/")
+        ? "auth"
+        : path.startsWith("/api/v1/webhooks/")
+          ? "webhook"
+          : "api"
+      const limit =
+        bucket === "auth" ? options.authPerMinute : bucket === "webhook" ? options.webhookPerMinute : options.perMinute
       if (limit <= 0) return yield* app
       const client = clientAddress(request, options.trustProxy) ?? "unknown"
-      const verdict = yield* store.hit(`${auth ? "auth" : "api"}:${client}`, limit, 60_000)
+      const verdict = yield* store.hit(`${bucket}:${client}`, limit, 60_000)
       if (verdict.allowed) return yield* app
       const retryAfterSeconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))
       return problemResponse(

@@ -36,6 +36,7 @@ export const requestGuard = (app: HttpApp.Default): HttpApp.Default =>
       return yield* app
     }
     if (request.method === "POST" && UPLOAD_PATH.test(request.url)) return yield* uploadGuard(app)
+    if (request.method === "POST" && WEBHOOK_PATH.test(request.url)) return yield* webhookGuard(app)
     const contentType = request.headers["content-type"]?.toLowerCase()
     const length = Number(request.headers["content-length"] ?? "0")
     if (length > MAX_BODY_BYTES) {
@@ -67,6 +68,28 @@ export const requestGuard = (app: HttpApp.Default): HttpApp.Default =>
 
 /** The one route that takes a raw file body: a form field's upload. */
 const UPLOAD_PATH = /^\/api\/v1\/public\/events\/[^/?]+\/uploads(?:\?|$)/
+
+/** Provider webhooks: their signature covers the exact bytes, which the handler reads itself. */
+const WEBHOOK_PATH = /^\/api\/v1\/webhooks\/[^/?]+(?:\?|$)/
+
+/**
+ * Only the size is limited here. The body is neither read nor judged by its media type: reading
+ * it as text first would leave the handler a decoded copy, and a refusal here would be a refusal
+ * the provider's signature check never saw.
+ */
+const webhookGuard = (app: HttpApp.Default): HttpApp.Default =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (Number(request.headers["content-length"] ?? "0") > MAX_BODY_BYTES) {
+      return problemResponse(
+        413,
+        "payload-too-large",
+        "Payload too large",
+        `Bodies are limited to ${MAX_BODY_BYTES} bytes`,
+      )
+    }
+    return yield* app
+  })
 
 /** Files come in their own media type (one we recognise by content), up to MAX_UPLOAD_BYTES. */
 const uploadGuard = (app: HttpApp.Default): HttpApp.Default =>

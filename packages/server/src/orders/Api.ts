@@ -31,14 +31,5 @@ export class OrdersApi extends HttpApiGroup.make("orders")
       .annotate(RequiredAccess, permission("orders.write"))
       .annotate(OpenApi.Description, "Cancels an order and returns its seats (and promo code use)."),
   )
-  .add(
-    HttpApiEndpoint.post("markPaid", "/events/:eventId/orders/:orderId/mark-paid")
-      .setPath(OrderPath)
-      .addSuccess(Order)
-      .addError(NotFound)
-      .addError(InvalidStateTransition)
-      .annotate(RequiredAccess, permission("orders.write"))
-      .annotate(OpenApi.Description, "Records a payment received outside a payment provider (cash, bank transfer)."),
-  )
   .middleware(Authorization)
   .annotate(OpenApi.Title, "Orders") {}

@@ -13,6 +13,5 @@ export const OrdersLive = HttpApiBuilder.group(SratixApi, "orders", (handlers) =
       )
       .handle("get", ({ path }) => orders.get(path.eventId, path.orderId))
       .handle("cancel", ({ path }) => orders.cancel(path.eventId, path.orderId))
-      .handle("markPaid", ({ path }) => orders.markPaid(path.eventId, path.orderId))
   }),
 )

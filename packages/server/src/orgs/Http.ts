@@ -1,6 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { Audit, Identity, Organizations } from "@sratix/core"
-import { Effect, Option } from "effect"
+import { Audit, type EventId, Identity, Organizations } from "@sratix/core"
+import { Effect } from "effect"
 import { SratixApi } from "../Api.js"
 import { DEFAULT_PAGE_SIZE } from "../http/Common.js"
 
@@ -15,17 +15,11 @@ export const OrgsLive = HttpApiBuilder.group(SratixApi, "orgs", (handlers) =>
       .handle("get", ({ path }) => orgs.get(path.orgId))
       .handle("listMembers", ({ path }) => identity.membersOf(path.orgId))
       .handle("addMember", ({ path, payload }) =>
-        Effect.gen(function* () {
-          const existing = yield* identity.findUserByEmail(payload.email)
-          const user = Option.isSome(existing)
-            ? existing.value
-            : yield* identity
-                .createUser({ email: payload.email, name: payload.name })
-                .pipe(Effect.catchTag("Conflict", () => Effect.dieMessage("user appeared concurrently")))
-          return yield* identity.grant(user.id, payload.role, {
-            orgId: path.orgId,
-            eventId: (payload.eventId ?? null) as never,
-          })
+        identity.addMember(path.orgId, {
+          email: payload.email,
+          name: payload.name,
+          role: payload.role,
+          eventId: (payload.eventId ?? null) as EventId | null,
         }),
       )
       .handle("listApiKeys", ({ path }) => identity.listApiKeys(path.orgId))

@@ -4,7 +4,6 @@ import {
   type Event,
   Events,
   FormSchemas,
-  type Locale,
   Orders,
   Submissions,
   salesState,
@@ -14,7 +13,7 @@ import {
 } from "@sratix/core"
 import { Clock, Effect } from "effect"
 import { SratixApi } from "../Api.js"
-import { DEFAULT_PAGE_SIZE } from "../http/Common.js"
+import { DEFAULT_PAGE_SIZE, preferredLocale } from "../http/Common.js"
 
 const publicEvent = (event: Event) => ({
   id: event.id,
@@ -27,18 +26,6 @@ const publicEvent = (event: Event) => ({
   venue: event.venue,
   currency: event.currency,
 })
-
-const LOCALES: ReadonlyArray<Locale> = ["en", "de", "fr", "it"]
-
-/** The first of our four languages the visitor's browser asks for (quality order is the header's). */
-const preferredLocale = (header: string | undefined): Locale => {
-  for (const part of (header ?? "").split(",")) {
-    const tag = part.split(";")[0]!.trim().slice(0, 2).toLowerCase()
-    const found = LOCALES.find((l) => l === tag)
-    if (found) return found
-  }
-  return "en"
-}
 
 export const PublicLive = HttpApiBuilder.group(SratixApi, "public", (handlers) =>
   Effect.gen(function* () {

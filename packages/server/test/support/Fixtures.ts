@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import {
+  BillingProfiles,
   CreateEvent,
   CreatePromoCode,
   CreateTicketType,
@@ -10,12 +11,14 @@ import {
   FormDefinitionSchema,
   FormSchemas,
   Identity,
+  Invoices,
+  Orders,
   Organizations,
   PromoCodes,
   TicketTypes,
 } from "../../../core/src/index.js"
 import type { EndpointRule } from "../../src/http/Access.js"
-import type { TestServer } from "./TestServer.js"
+import { signedStripeEvent, type TestServer } from "./TestServer.js"
 
 /**
  * Seeded tenants, one example request per endpoint, and database snapshots for the tenancy and
@@ -41,6 +44,8 @@ export interface EventFixture {
   readonly version: string
   /** A file uploaded for the form and claimed by the fixture order. */
   readonly uploadId: string
+  /** The proforma invoice of the fixture order. */
+  readonly invoiceId: string
 }
 
 /** A form that asks nothing mandatory, so any order can carry it: an organisation and an optional file. */
@@ -121,6 +126,7 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
   if (uploaded.status !== 201) throw new Error(`uploading a fixture file failed: ${uploaded.status} ${uploaded.text}`)
   const uploadId = (uploaded.json as { uploadId: string }).uploadId
   const order = await placeOrder(server, seeded.eventId, seeded.ticketTypeId, code, { attachment: uploadId })
+  const invoiceId = await issueInvoice(server, orgId, order.orderId)
   return {
     orgId,
     eventId: seeded.eventId,
@@ -132,7 +138,42 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
     apiKeyId: seeded.key.id,
     version: seeded.version,
     uploadId,
+    invoiceId,
   }
+}
+
+/** A proforma invoice for an order, under a billing profile of its org (set once, kept after). */
+export const issueInvoice = (server: TestServer, orgId: string, orderId: string) =>
+  server.run(
+    Effect.gen(function* () {
+      const profiles = yield* BillingProfiles
+      if ((yield* Effect.option(profiles.get(orgId as never)))._tag === "None") {
+        yield* profiles.set(orgId as never, {
+          legalName: "Fixture Association",
+          addressLines: ["Technoparkstrasse 1"],
+          postcode: "8005",
+          town: "Zürich",
+          country: "CH",
+          iban: "CH44 3199 9123 0008 8901 2",
+          paymentTermsDays: 30,
+        })
+      }
+      const order = yield* (yield* Orders).find(orderId)
+      return (yield* (yield* Invoices).issueForOrder(order, "proforma")).id as string
+    }).pipe(Effect.orDie),
+  )
+
+/** Endpoints whose example needs the order paid first (nothing can be refunded otherwise). */
+export const needsPaidOrder: ReadonlySet<string> = new Set(["payments.refund"])
+
+/** A signed delivery of an event for a session this server never opened: valid, and `ignored`. */
+const strangerWebhook = () => {
+  const { payload, signature } = signedStripeEvent("checkout.session.completed", {
+    id: `cs_test_${unique("stranger").replaceAll("-", "")}`,
+    object: "checkout.session",
+    metadata: {},
+  })
+  return { headers: { "stripe-signature": signature }, raw: { contentType: "application/json", text: payload } }
 }
 
 /** Places an order of two seats through the public endpoint, as a buyer would; `answers` are the first attendee's. */
@@ -309,7 +350,6 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
   "orders.list": () => ({ query: { status: "pending_payment", limit: "50" } }),
   "orders.get": () => ({}),
   "orders.cancel": () => ({}),
-  "orders.markPaid": () => ({}),
   "forms.create": () => ({ body: optionalForm }),
   "forms.list": () => ({}),
   "forms.get": () => ({}),
@@ -335,6 +375,25 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
     refersToIds: true,
   }),
   "public.getOrder": (ids) => ({ headers: { "x-order-token": ids.orderToken }, refersToIds: true }),
+  "payments.paymentOptions": () => ({}),
+  "payments.start": (ids) => ({
+    headers: { "x-order-token": ids.orderToken, "idempotency-key": unique("pay") },
+    body: { provider: "stripe" },
+    refersToIds: true,
+  }),
+  "payments.settings": () => ({}),
+  "payments.updateSettings": () => ({ body: { invoiceDueDays: 21 } }),
+  "payments.listForOrder": () => ({}),
+  "payments.refund": () => ({
+    headers: { "idempotency-key": unique("refund") },
+    body: { reason: "Cancelled by request" },
+  }),
+  "payments.markPaid": () => ({ body: { reference: "Cash at the desk" } }),
+  "invoices.list": () => ({ query: { limit: "50" } }),
+  "invoices.get": () => ({}),
+  "invoices.pdf": () => ({}),
+  "invoices.publicPdf": (ids) => ({ headers: { "x-order-token": ids.orderToken }, refersToIds: true }),
+  "webhooks.stripe": () => strangerWebhook(),
 }
 
 export const ruleKey = (rule: EndpointRule) => `${rule.group}.${rule.name}`
@@ -470,4 +529,20 @@ export const idsOf = (fixture: EventFixture) => [
   fixture.orderId,
   fixture.apiKeyId,
   fixture.uploadId,
+  fixture.invoiceId,
 ]
+
+/**
+ * The fingerprint once the database has stopped changing (two equal reads 200 ms apart, at most 10 s):
+ * a paid or free order starts background fulfilment, which must finish before "unchanged" means anything.
+ */
+export const settledFingerprint = async (server: TestServer, columns: Columns) => {
+  let previous = await fingerprint(server, columns)
+  for (let i = 0; i < 50; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const current = await fingerprint(server, columns)
+    if (JSON.stringify(current) === JSON.stringify(previous)) return current
+    previous = current
+  }
+  return previous
+}

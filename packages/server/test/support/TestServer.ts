@@ -12,6 +12,7 @@ import {
   type Role,
 } from "../../../core/src/index.js"
 import { freshDatabase, type TestDatabase, testSecret } from "../../../core/test/support/Databases.js"
+import { type StripeStandIn, startStripeStandIn } from "../../../core/test/support/StripeStandIn.js"
 import { makeLogger } from "../../src/http/RequestLog.js"
 import { type RunningServer, startServer } from "../../src/Server.js"
 
@@ -34,6 +35,27 @@ const coreLayer = (environment: ReturnType<typeof loadEnvironment>) =>
 
 const secretHex = Buffer.from(testSecret).toString("hex")
 
+let stripe: Promise<StripeStandIn> | undefined
+let stripeUsers = 0
+
+/**
+ * The Stripe stand-in every test server of this file uses as its test mode (started with the
+ * first server, closed with the last), so card payments and signed webhooks work in every suite.
+ */
+export const stripeStandIn = (): Promise<StripeStandIn> => {
+  stripe ??= startStripeStandIn()
+  return stripe
+}
+
+let currentStripe: StripeStandIn | undefined
+
+/** A webhook delivery signed with the stand-in's secret, for the servers already running. */
+export const signedStripeEvent = (type: string, object: Record<string, unknown>) => {
+  if (currentStripe === undefined) throw new Error("start a test server before signing Stripe events")
+  const payload = currentStripe.event(type, object)
+  return { payload, signature: currentStripe.sign(payload) }
+}
+
 /**
  * A real server on a loopback port over a fresh database (SQLite file or MariaDB schema), with
  * rate limits high enough for concurrency tests unless a test asks for real ones.
@@ -48,6 +70,9 @@ export const startTestServer = async (
   } = {},
 ): Promise<TestServer> => {
   const db = await freshDatabase(engine)
+  const standIn = await stripeStandIn()
+  currentStripe = standIn
+  stripeUsers++
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sratix-server-"))
   const environment = loadEnvironment({
     PORT: "0",
@@ -56,6 +81,9 @@ export const startTestServer = async (
     DATABASE_URL: db.url,
     SRATIX_SECRET: secretHex,
     SRATIX_LOG_LEVEL: "error",
+    STRIPE_SECRET_KEY_TEST: standIn.secretKey,
+    STRIPE_WEBHOOK_SECRET_TEST: standIn.webhookSecret,
+    STRIPE_API_URL: `http://127.0.0.1:${standIn.port}`,
     ...options.env,
   })
   const server = await startServer({
@@ -79,6 +107,11 @@ export const startTestServer = async (
       await runtime.dispose()
       await db.drop()
       fs.rmSync(dataDir, { recursive: true, force: true })
+      if (--stripeUsers === 0) {
+        stripe = undefined
+        currentStripe = undefined
+        await standIn.close()
+      }
     },
   }
 }

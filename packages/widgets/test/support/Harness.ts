@@ -228,10 +228,14 @@ export const screenshot = async (
   return file
 }
 
-/** The events a host page saw, in order, recorded by a listener on `document`. */
-export const recordEvents = (page: Page) =>
-  page.addInitScript(() => {
-    const seen: Array<{ type: string; detail: unknown }> = []
+/**
+ * The events a host page saw, in order, recorded by a listener on `document`. `acrossNavigations`
+ * keeps them in the tab's sessionStorage, for flows that leave the page and come back (Stripe).
+ */
+export const recordEvents = (page: Page, options: { acrossNavigations?: boolean } = {}) =>
+  page.addInitScript((acrossNavigations: boolean) => {
+    const stored = acrossNavigations ? sessionStorage.getItem("sratix-test-events") : null
+    const seen: Array<{ type: string; detail: unknown }> = stored ? JSON.parse(stored) : []
     ;(window as unknown as { sratixEvents: typeof seen }).sratixEvents = seen
     for (const type of [
       "sratix-ready",
@@ -239,13 +243,16 @@ export const recordEvents = (page: Page) =>
       "sratix-locale-change",
       "sratix-order-created",
       "sratix-paid",
+      "sratix-payment-started",
+      "sratix-payment-completed",
       "sratix-error",
     ]) {
-      document.addEventListener(type, (e) =>
-        seen.push({ type, detail: JSON.parse(JSON.stringify((e as CustomEvent).detail)) }),
-      )
+      document.addEventListener(type, (e) => {
+        seen.push({ type, detail: JSON.parse(JSON.stringify((e as CustomEvent).detail)) })
+        if (acrossNavigations) sessionStorage.setItem("sratix-test-events", JSON.stringify(seen))
+      })
     }
-  })
+  }, options.acrossNavigations ?? false)
 
 export const recordedEvents = (page: Page) =>
   page.evaluate(() => (window as unknown as { sratixEvents: Array<{ type: string; detail: any }> }).sratixEvents)

@@ -1,8 +1,5 @@
-import * as fs from "node:fs"
-import * as path from "node:path"
 import { Errors, Flags } from "@oclif/core"
 import {
-  BrowserPool,
   type InvoiceFormat,
   InvoiceId,
   type InvoiceKind,
@@ -12,9 +9,10 @@ import {
   renderInvoice,
   sampleInvoice,
 } from "@sratix/core"
-import { Effect, Exit, ManagedRuntime, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { BaseCommand } from "../../BaseCommand.js"
-import { describeCause, ExitCode } from "../../Failures.js"
+import { ExitCode } from "../../Failures.js"
+import { formatFromOut, writeAtomically } from "../../Output.js"
 
 export interface InvoiceRenderResult {
   /** Where the document was written, or "-" for standard output. */
@@ -31,13 +29,6 @@ export interface InvoiceRenderResult {
 
 const formats: ReadonlyArray<InvoiceFormat> = ["pdf", "png", "html"]
 const isInvoiceId = Schema.is(InvoiceId)
-
-/** `--format`, else the extension of `--out`, else PDF. */
-const formatFor = (flag: string | undefined, out: string): InvoiceFormat => {
-  if (flag !== undefined) return flag as InvoiceFormat
-  const ext = path.extname(out).slice(1).toLowerCase()
-  return formats.includes(ext as InvoiceFormat) ? (ext as InvoiceFormat) : "pdf"
-}
 
 export default class InvoiceRender extends BaseCommand<typeof InvoiceRender> {
   static override summary = "Render an invoice, or a sample one, to PDF, PNG or HTML."
@@ -73,7 +64,7 @@ export default class InvoiceRender extends BaseCommand<typeof InvoiceRender> {
 
   async run(): Promise<InvoiceRenderResult> {
     const { out, id, sample } = this.flags
-    const format = formatFor(this.flags.format, out)
+    const format = formatFromOut<InvoiceFormat>(this.flags.format, out, formats, "pdf")
     const locale = this.flags.locale as Locale | undefined
     const toStdout = out === "-"
     if (toStdout && this.jsonEnabled()) {
@@ -108,26 +99,10 @@ export default class InvoiceRender extends BaseCommand<typeof InvoiceRender> {
     }
     if (toStdout) process.stdout.write(rendered.bytes)
     else {
-      // Written beside the target and renamed: a reader never sees half a document.
-      const target = path.resolve(out)
-      fs.writeFileSync(`${target}.partial`, rendered.bytes)
-      fs.renameSync(`${target}.partial`, target)
+      writeAtomically(out, rendered.bytes)
       const pages = rendered.pages === null ? "" : `, ${rendered.pages} page${rendered.pages === 1 ? "" : "s"}`
       this.log(`Wrote ${described.number} to ${out} (${format}, ${rendered.bytes.length} bytes${pages}).`)
     }
     return { path: out, format, bytes: rendered.bytes.length, pages: rendered.pages, ...described }
-  }
-
-  /** Only the browser pool: a sample needs no database, secret or migrations. */
-  private async withBrowser<A, E>(effect: Effect.Effect<A, E, BrowserPool>): Promise<A> {
-    const runtime = ManagedRuntime.make(BrowserPool.Default)
-    try {
-      const exit = await runtime.runPromiseExit(effect)
-      if (Exit.isSuccess(exit)) return exit.value
-      const failure = describeCause(exit.cause)
-      throw new Errors.CLIError(failure.message, { exit: failure.exit })
-    } finally {
-      await runtime.dispose()
-    }
   }
 }

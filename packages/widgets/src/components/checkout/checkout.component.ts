@@ -12,6 +12,7 @@ import {
   idempotencyKey,
   isSratixProblem,
   type Order,
+  type PaymentStart,
   type PlacedOrder,
   type PlaceOrder,
   type Problem,
@@ -31,6 +32,17 @@ import { themeStyles } from "../../styles/theme.js"
 import "../form/form.js"
 import type { SratixForm } from "../form/form.component.js"
 import { checkoutStyles } from "./checkout.styles.js"
+import { clearResume, leaveReturnParams, type PaymentProvider, readReturn, returnUrl, saveResume } from "./payment.js"
+
+type BankTransfer = Extract<PaymentStart["next"], { kind: "bank_transfer" }>
+
+/** Where the payment step stands; the order's own status is shown beside it. */
+type PaymentView =
+  | { readonly kind: "choose" }
+  | { readonly kind: "redirecting" }
+  | { readonly kind: "processing" }
+  | { readonly kind: "cancelled" }
+  | BankTransfer
 
 type AttendeeAnswers = NonNullable<PlaceOrder["attendees"]>[number]["answers"]
 
@@ -93,7 +105,11 @@ const networkProblem = (cause: unknown): Problem => ({
  * Steps: tickets (live availability, quantities within each type's limits), one registration form per
  * attendee (when the event has an active form), buyer details with promo code and an estimated total,
  * then the order. A free order is confirmed at once; an order to pay shows its reference, the amount
- * due and its pending state. The totals shown after placing are the server's.
+ * due and the event's payment options. Card payment leaves for Stripe's hosted page and comes back
+ * to this page, where the checkout resumes (order id and token kept in sessionStorage, never in the
+ * address) and shows the confirmation once the payment is confirmed. Bank transfer shows the
+ * payment reference, the due date and the invoice with its QR-bill to download. The totals shown
+ * after placing are the server's.
  *
  * @tagname sratix-checkout
  * @summary Ticket checkout for one event.
@@ -103,6 +119,8 @@ const networkProblem = (cause: unknown): Problem => ({
  * @event sratix-locale-change - The visitor switched language. `detail`: `{ locale }`.
  * @event sratix-order-created - The order exists. `detail`: `{ order, accessToken }`.
  * @event sratix-paid - The order is paid (at once when it costs nothing). `detail`: `{ order }`.
+ * @event sratix-payment-started - The buyer chose how to pay and the server accepted. `detail`: `{ order, provider }`.
+ * @event sratix-payment-completed - A payment started in this checkout paid the order. `detail`: `{ order }`.
  * @event sratix-error - A request failed or the server refused the order. `detail`: `{ problem }` (RFC 9457).
  *
  * @csspart base - The widget's outer box.
@@ -173,11 +191,16 @@ export class SratixCheckout extends LitElement {
   @state() private notice: { readonly kind: "error" | "info"; readonly text: string } | undefined
   @state() private busy = false
   @state() private placed: PlacedOrder | undefined
+  /** What the event offers, once known; empty when it offers no online payment. */
+  @state() private paymentOptions: ReadonlyArray<PaymentProvider> | undefined
+  @state() private payment: PaymentView = { kind: "choose" }
 
   @query("[data-step-heading]") private stepHeading!: HTMLElement | null
 
   private activeClient: SratixClient | undefined
   private attempt: { readonly key: string; readonly body: string } | undefined
+  /** A payment was started here (maybe before a trip to Stripe): its success is announced as completed. */
+  private paymentStartedHere = false
   private pollTimer: ReturnType<typeof setInterval> | undefined
   private moveFocus = false
   private announcedReady = false
@@ -203,7 +226,9 @@ export class SratixCheckout extends LitElement {
 
   private restartPolling(): void {
     clearInterval(this.pollTimer)
-    this.pollTimer = setInterval(() => void this.poll(), Math.max(1, this.pollSeconds) * 1000)
+    // Back from Stripe the buyer waits for one webhook: ask often, so the confirmation follows it closely.
+    const seconds = this.payment.kind === "processing" ? Math.min(2, this.pollSeconds) : this.pollSeconds
+    this.pollTimer = setInterval(() => void this.poll(), Math.max(1, seconds) * 1000)
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -250,7 +275,7 @@ export class SratixCheckout extends LitElement {
       ])
       this.event = event
       this.form = form
-      this.go("tickets")
+      if (!(await this.resume())) this.go("tickets")
       this.moveFocus = false
     } catch (cause) {
       this.step = "unavailable"
@@ -316,7 +341,129 @@ export class SratixCheckout extends LitElement {
     this.placed = { ...this.placed, order }
     if (order.status === "paid") {
       emit(this, "sratix-paid", { order })
+      if (this.paymentStartedHere) emit(this, "sratix-payment-completed", { order })
+      clearResume(this.eventId)
+      leaveReturnParams()
+      this.setPayment({ kind: "choose" })
       this.go("confirmation")
+    }
+  }
+
+  // ---- payment --------------------------------------------------------------------------------
+
+  private setPayment(view: PaymentView): void {
+    const wasProcessing = this.payment.kind === "processing"
+    this.payment = view
+    if (wasProcessing !== (view.kind === "processing") && this.isConnected) this.restartPolling()
+  }
+
+  /**
+   * Back on the host page from Stripe (`sratix_order` in the address, and the order's token in this
+   * tab's sessionStorage): shows the order again, paid, still being confirmed, or cancelled at Stripe.
+   */
+  private async resume(): Promise<boolean> {
+    const back = readReturn(this.eventId)
+    if (back === null) return false
+    const { data } = await this.api.GET("/api/v1/public/orders/{orderId}", {
+      params: { path: { orderId: back.orderId }, header: { "x-order-token": back.accessToken } },
+    })
+    if (data === undefined) {
+      clearResume(this.eventId)
+      return false
+    }
+    this.placed = { order: data, accessToken: back.accessToken }
+    this.paymentStartedHere = true
+    if (data.status === "paid") {
+      this.orderChanged(data)
+      return true
+    }
+    this.setPayment(back.outcome === "cancelled" ? { kind: "cancelled" } : { kind: "processing" })
+    this.go("payment")
+    void this.loadPaymentOptions()
+    if (this.payment.kind === "processing") void this.poll()
+    return true
+  }
+
+  private async loadPaymentOptions(): Promise<void> {
+    const { data } = await this.api.GET("/api/v1/public/events/{eventId}/payment-options", {
+      params: { path: { eventId: this.eventId } },
+    })
+    this.paymentOptions = data?.providers ?? []
+  }
+
+  private async startPayment(provider: PaymentProvider): Promise<void> {
+    const placed = this.placed
+    const locale = this.effectiveLocale
+    if (!placed || this.busy) return
+    this.busy = true
+    this.notice = { kind: "info", text: t(locale, "startingPayment") }
+    try {
+      const orderId = placed.order.id
+      const { data, error, response } = await this.api.POST("/api/v1/public/orders/{orderId}/payments", {
+        params: {
+          path: { orderId },
+          header: { "x-order-token": placed.accessToken, "idempotency-key": idempotencyKey() },
+        },
+        body:
+          provider === "stripe"
+            ? { provider, successUrl: returnUrl(orderId, "return"), cancelUrl: returnUrl(orderId, "cancelled") }
+            : { provider },
+      })
+      if (!response.ok || data === undefined) {
+        const problem = SratixProblem.fromResponse(error, response).problem
+        this.fail(problem, t(locale, "paymentError", { detail: problem?.detail ?? problem?.title ?? "" }))
+        return
+      }
+      this.notice = undefined
+      this.paymentStartedHere = true
+      emit(this, "sratix-payment-started", { order: placed.order, provider })
+      this.followPayment(data.next)
+    } catch (cause) {
+      this.fail(networkProblem(cause), t(locale, "networkError"))
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private followPayment(next: PaymentStart["next"]): void {
+    if (next.kind === "bank_transfer") {
+      this.setPayment({
+        kind: "bank_transfer",
+        invoiceId: next.invoiceId,
+        reference: next.reference,
+        dueAt: next.dueAt,
+      })
+      return
+    }
+    // The token stays in this tab only: the address Stripe returns to carries just the order id.
+    saveResume(this.eventId, { orderId: this.placed!.order.id, accessToken: this.placed!.accessToken })
+    this.setPayment({ kind: "redirecting" })
+    window.location.assign(next.url)
+  }
+
+  /** Fetched with the token header and handed over as a blob, so the token never appears in a URL. */
+  private async downloadInvoice(invoiceId: string, reference: string): Promise<void> {
+    const placed = this.placed
+    const locale = this.effectiveLocale
+    if (!placed) return
+    try {
+      const { data, error, response } = await this.api.GET("/api/v1/public/orders/{orderId}/invoices/{invoiceId}/pdf", {
+        params: { path: { orderId: placed.order.id, invoiceId }, header: { "x-order-token": placed.accessToken } },
+        parseAs: "blob",
+      })
+      if (!response.ok || data === undefined) {
+        const problem = SratixProblem.fromResponse(error, response).problem
+        this.fail(problem, t(locale, "downloadFailed", { detail: problem?.detail ?? problem?.title ?? "" }))
+        return
+      }
+      const url = URL.createObjectURL(data as Blob)
+      const link = Object.assign(document.createElement("a"), { href: url, download: `${reference}.pdf` })
+      this.renderRoot.appendChild(link)
+      link.click()
+      link.remove()
+      setTimeout(() => URL.revokeObjectURL(url), 60_000)
+    } catch (cause) {
+      this.fail(networkProblem(cause), t(locale, "networkError"))
     }
   }
 
@@ -461,7 +608,11 @@ export class SratixCheckout extends LitElement {
     if (data.order.status === "paid") {
       emit(this, "sratix-paid", { order: data.order })
       this.go("confirmation")
-    } else this.go("payment")
+    } else {
+      this.setPayment({ kind: "choose" })
+      this.go("payment")
+      void this.loadPaymentOptions()
+    }
   }
 
   private async refused(problem: Problem, seats: ReadonlyArray<Seat>): Promise<void> {
@@ -806,8 +957,56 @@ export class SratixCheckout extends LitElement {
       ${
         !paid && order.status === "pending_payment"
           ? html`${order.expiresAt ? html`<p>${t(locale, "heldUntil", { time: formatTime(order.expiresAt, this.event?.timezone, locale) })}</p>` : nothing}
-              <p class="notice" data-payment-pending>${t(locale, "paymentNotYet")}</p>`
+              ${this.renderPayment(locale)}`
           : nothing
       }`
+  }
+
+  private renderPayment(locale: FormLocale): TemplateResult | typeof nothing {
+    const view = this.payment
+    switch (view.kind) {
+      case "redirecting":
+        return html`<p class="notice" role="status" data-payment-state="redirecting">${t(locale, "redirecting")}</p>`
+      case "processing":
+        return html`<p class="notice" role="status" data-payment-state="processing">${t(locale, "paymentProcessing")}</p>`
+      case "bank_transfer":
+        return html`<div data-payment-state="bank_transfer">
+          <p>${t(locale, "bankTransferIntro")}</p>
+          <dl class="facts">
+            <dt>${t(locale, "paymentReference")}</dt>
+            <dd data-payment-reference>${view.reference}</dd>
+            <dt>${t(locale, "dueBy")}</dt>
+            <dd data-due>${formatTime(view.dueAt, this.event?.timezone, locale)}</dd>
+          </dl>
+          <div class="actions">
+            <button part="button button-primary" class="primary" ?disabled=${this.busy}
+              @click=${() => void this.downloadInvoice(view.invoiceId, view.reference)}>${t(locale, "downloadInvoice")}</button>
+          </div>
+        </div>`
+      case "cancelled":
+      case "choose":
+        return this.renderPaymentChoice(locale, view.kind === "cancelled")
+    }
+  }
+
+  private renderPaymentChoice(locale: FormLocale, cancelled: boolean): TemplateResult | typeof nothing {
+    const options = this.paymentOptions
+    if (options === undefined) return nothing
+    if (options.length === 0) return html`<p class="notice" data-payment-pending>${t(locale, "noPaymentOffered")}</p>`
+    const labels: Record<PaymentProvider, MessageKey> = { stripe: "payByCard", invoice: "payByInvoice" }
+    return html`${cancelled ? html`<p class="notice" role="status" data-payment-state="cancelled">${t(locale, "paymentCancelled")}</p>` : nothing}
+      <fieldset class="payment-options" data-payment-state=${cancelled ? "retry" : "choose"}>
+        <legend>${t(locale, "payHow")}</legend>
+        <div class="actions">
+          ${options.map(
+            (
+              provider,
+              i,
+            ) => html`<button part=${i === 0 ? "button button-primary" : "button"} class=${i === 0 ? "primary" : ""}
+              ?disabled=${this.busy} data-provider=${provider}
+              @click=${() => void this.startPayment(provider)}>${t(locale, labels[provider])}</button>`,
+          )}
+        </div>
+      </fieldset>`
   }
 }

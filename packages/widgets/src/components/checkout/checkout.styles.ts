@@ -181,4 +181,21 @@ export const checkoutStyles = css`
   .badge.paid {
     color: var(--_success);
   }
+  .payment-options {
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    margin: var(--_space) 0 0;
+    padding: calc(var(--_space) * 0.75) var(--_space);
+  }
+  .payment-options legend {
+    font-weight: 600;
+    padding: 0 0.25em;
+  }
+  .payment-options .actions {
+    justify-content: flex-start;
+    margin-top: calc(var(--_space) * 0.5);
+  }
+  .payment-options .actions .primary {
+    margin-inline-start: 0;
+  }
 `

@@ -75,7 +75,7 @@ describe("<sratix-checkout> in Chromium against the server", () => {
     await page.close()
   })
 
-  it("places a paid order with a promo code and shows the server's amounts in an honest pending-payment step", async () => {
+  it("places a paid order with a promo code and shows the server's amounts and the event's payment options", async () => {
     const page = await open()
     await page.getByRole("button", { name: "One more Full day" }).click()
     await page.getByRole("button", { name: "One more Full day" }).click()
@@ -98,7 +98,12 @@ describe("<sratix-checkout> in Chromium against the server", () => {
     await expect(page.locator("sratix-checkout [data-total]").textContent()).resolves.toMatch(/216\.00/)
     const vat = (stored.body.vatMinor as number) / 100
     await expect(page.locator("sratix-checkout tr.vat td").textContent()).resolves.toContain(vat.toFixed(2))
-    await expect(page.locator("sratix-checkout [data-payment-pending]").isVisible()).resolves.toBe(true)
+    const options = page.getByRole("group", { name: "How would you like to pay?" })
+    await options.waitFor()
+    await expect(options.getByRole("button").allTextContents()).resolves.toEqual([
+      "Pay by card",
+      "Pay by bank transfer (invoice)",
+    ])
     const types = (await recordedEvents(page)).map((e) => e.type)
     expect(types).toContain("sratix-order-created")
     expect(types).not.toContain("sratix-paid")
