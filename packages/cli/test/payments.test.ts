@@ -151,6 +151,27 @@ describe("sratix payments and worker", () => {
     expect(reconciled.json).toEqual({ checked: 0, changed: [] })
   }, 180_000)
 
+  it("resolve decides a credit awaiting review once; applying it to an order paid meanwhile changes nothing", async () => {
+    const review = await runJson<{ credits: Array<{ id: string; bankRef: string }> }>(["payments", "review"], env)
+    const credit = review.json.credits.find((c) => c.bankRef === "CLI-2")!
+    // Its order was marked paid by hand above: applying the credit too would be paying twice.
+    const onPaid = await run(["payments", "resolve", credit.id, "--decision", "applied", "--note", "late"], env)
+    expect(onPaid.code).not.toBe(0)
+    expect(expectOneLineError(onPaid)).toMatch(/paid/)
+    const noNote = await run(["payments", "resolve", credit.id, "--decision", "returned", "--note", " "], env)
+    expect(noNote.code).toBe(2)
+    const returned = await runJson<Record<string, unknown>>(
+      ["payments", "resolve", credit.id, "--decision", "returned", "--note", "sent back, paid twice"],
+      env,
+    )
+    expect(returned.code).toBe(0)
+    expect(returned.json).toMatchObject({ bankRef: "CLI-2", status: "resolved" })
+    expect((await runJson<{ credits: Array<unknown> }>(["payments", "review"], env)).json.credits).toEqual([])
+    const twice = await run(["payments", "resolve", credit.id, "--decision", "returned", "--note", "again"], env)
+    expect(twice.code).not.toBe(0)
+    expect((await run(["payments", "resolve", "nope", "--decision", "returned", "--note", "x"], env)).code).toBe(4)
+  }, 180_000)
+
   it("worker fulfils paid orders (the sweep finds them) and stops gracefully on SIGTERM", async () => {
     const fulfilments = () =>
       runtime.runPromise(

@@ -206,6 +206,83 @@ describe.each(engines)("payment by invoice (%s)", (engine) => {
     }).pipe(Effect.provide(systemLayer(engine))),
   )
 
+  it.live(
+    "a person resolves credits awaiting review: applied pays the order once, returned and written off only record",
+    () =>
+      Effect.gen(function* () {
+        const setup = yield* invoicingEvent
+        const short = yield* invoiceOrder(setup, 1, 1)
+        const wrongReference = yield* invoiceOrder(setup, 1, 2)
+        const imports = yield* BankImports
+        yield* imports.importFile(
+          camt054("04", QR_IBAN, [
+            // Bank fees took 2.00 off the transfer; the organisation accepts it as paid.
+            { bankRef: "R-1", amount: chf(7_700), reference: short.next.reference },
+            // The buyer typed a wrong reference: a person finds the order by the debtor's name.
+            { bankRef: "R-2", amount: chf(7_900), reference: "210000000003139471430009017" },
+            { bankRef: "R-3", amount: "12.50", reference: "210000000003139471430009017" },
+            { bankRef: "R-4", amount: "3.00", reference: "210000000003139471430009017" },
+          ]),
+          "r.xml",
+        )
+        const waiting = new Map((yield* imports.awaitingReview()).map((c) => [c.bankRef, c]))
+        expect([...waiting.keys()].sort()).toEqual(["R-1", "R-2", "R-3", "R-4"])
+        const orders = yield* Orders
+        const idOf = (ref: string) => waiting.get(ref)!.id
+
+        // Applying without an order to pay, or with no reason given, is refused and changes nothing.
+        expect((yield* Effect.flip(imports.resolve(idOf("R-3"), { decision: "applied", note: "?" })))._tag).toBe(
+          "InvalidRequest",
+        )
+        expect((yield* Effect.flip(imports.resolve(idOf("R-1"), { decision: "applied", note: "  " })))._tag).toBe(
+          "InvalidRequest",
+        )
+
+        // Two people apply the short credit at once: one pays the order, the other is told it is done.
+        const both = yield* Effect.all(
+          [0, 1].map(() =>
+            Effect.either(imports.resolve(idOf("R-1"), { decision: "applied", note: "bank fees, accepted" })),
+          ),
+          { concurrency: 2 },
+        )
+        expect(both.filter((r) => r._tag === "Right")).toHaveLength(1)
+        expect(both.filter((r) => r._tag === "Left").map((r) => (r.left as { _tag: string })._tag)).toEqual([
+          "InvalidStateTransition",
+        ])
+        expect((yield* orders.find(short.orderId)).status).toBe("paid")
+        expect(yield* ledgerOf(short.orderId)).toEqual(["charge:7700"])
+
+        const applied = yield* imports.resolve(idOf("R-2"), {
+          decision: "applied",
+          orderId: wrongReference.orderId,
+          note: "debtor name matches the buyer",
+        })
+        expect(applied).toMatchObject({ status: "resolved", orderId: wrongReference.orderId })
+        expect((yield* orders.find(wrongReference.orderId)).status).toBe("paid")
+        expect(yield* ledgerOf(wrongReference.orderId)).toEqual(["charge:7900"])
+
+        // Applying to an order that is paid already fails whole: the credit still waits.
+        const onPaid = yield* Effect.flip(
+          imports.resolve(idOf("R-3"), { decision: "applied", orderId: short.orderId, note: "wrong guess" }),
+        )
+        expect(onPaid._tag).toBe("PaymentUnavailable")
+        expect(yield* ledgerOf(short.orderId)).toEqual(["charge:7700"])
+
+        yield* imports.resolve(idOf("R-3"), { decision: "returned", note: "sent back to the sender" })
+        yield* imports.resolve(idOf("R-4"), { decision: "written_off", note: "too small to send back" })
+        expect(yield* imports.awaitingReview()).toEqual([])
+        const again = yield* Effect.flip(imports.resolve(idOf("R-3"), { decision: "returned", note: "twice" }))
+        expect(again._tag).toBe("InvalidStateTransition")
+        expect((yield* Effect.flip(imports.resolve("no-such-credit", { decision: "returned", note: "x" })))._tag).toBe(
+          "NotFound",
+        )
+        const sql = yield* SqlClient.SqlClient
+        const audited = yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM audit_log
+        WHERE action = 'bank_credit.resolved'`
+        expect(Number(audited[0]!.n)).toBe(4)
+      }).pipe(Effect.provide(systemLayer(engine))),
+  )
+
   it.live("a malformed or foreign file is refused and nothing is written", () =>
     Effect.gen(function* () {
       const imports = yield* BankImports

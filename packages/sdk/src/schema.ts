@@ -636,6 +636,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{orgId}/billing-profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The seller details printed on the organisation's invoices; 404 until set. */
+        get: operations["invoices.billingProfile"];
+        /** @description Creates or replaces the seller details (legal name, address, IBAN or QR-IBAN, VAT number, terms). Needed before the event can offer payment by invoice; issued invoices keep the details they were issued with. Only an organisation-level grant may change where the money goes. */
+        put: operations["invoices.setBillingProfile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{orgId}/invoices": {
         parameters: {
             query?: never;
@@ -1861,6 +1879,98 @@ export interface components {
              * @description What identifies the money received: a receipt number, the bank transfer's reference
              */
             reference?: string;
+        };
+        BillingProfile: {
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            orgId: string;
+            /** @description a string that will be trimmed */
+            legalName: string;
+            /**
+             * minItems(1)
+             * @description an array of at least 1 item(s)
+             */
+            addressLines: string[];
+            /** @description a string that will be trimmed */
+            postcode: string;
+            /** @description a string that will be trimmed */
+            town: string;
+            /** @description a string matching the pattern ^[A-Z]{2}$ */
+            country: string;
+            vatNumber: string | null;
+            iban: string;
+            footer: string | null;
+            /**
+             * between(0, 365)
+             * @description a number between 0 and 365
+             */
+            paymentTermsDays: components["schemas"]["Int"];
+            numberPrefixes: {
+                /** @description a string matching the pattern ^[A-Z0-9]{1,10}$ */
+                proforma: string;
+                /** @description a string matching the pattern ^[A-Z0-9]{1,10}$ */
+                final: string;
+                /** @description a string matching the pattern ^[A-Z0-9]{1,10}$ */
+                credit_note: string;
+            };
+            timeZone: string;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        SetBillingProfile: {
+            /** @description a string that will be trimmed */
+            legalName: string;
+            /**
+             * minItems(1)
+             * @description an array of at least 1 item(s)
+             */
+            addressLines: string[];
+            /** @description a string that will be trimmed */
+            postcode: string;
+            /** @description a string that will be trimmed */
+            town: string;
+            /** @description a string matching the pattern ^[A-Z]{2}$ */
+            country: string;
+            vatNumber?: string | null;
+            iban: string;
+            footer?: string | null;
+            /**
+             * between(0, 365)
+             * @description a number between 0 and 365
+             */
+            paymentTermsDays?: components["schemas"]["Int"];
+            numberPrefixes?: {
+                /** @description a string matching the pattern ^[A-Z0-9]{1,10}$ */
+                proforma?: string;
+                /** @description a string matching the pattern ^[A-Z0-9]{1,10}$ */
+                final?: string;
+                /** @description a string matching the pattern ^[A-Z0-9]{1,10}$ */
+                credit_note?: string;
+            };
+            timeZone?: string;
+        };
+        InvalidIban: {
+            /** @enum {string} */
+            type: "https://sratix.org/problems/invalid-iban";
+            /** @enum {string} */
+            title: "Invalid IBAN";
+            /** @enum {number} */
+            status: 422;
+            detail: string;
+            field: string;
+            /** @enum {string} */
+            _tag: "InvalidIban";
+        };
+        InvalidVatNumber: {
+            /** @enum {string} */
+            type: "https://sratix.org/problems/invalid-vat-number";
+            /** @enum {string} */
+            title: "Invalid VAT number";
+            /** @enum {number} */
+            status: 422;
+            detail: string;
+            field: string;
+            /** @enum {string} */
+            _tag: "InvalidVatNumber";
         };
         InvoicePage: {
             items: components["schemas"]["Invoice"][];
@@ -5242,6 +5352,137 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["PaymentUnavailable"];
+                };
+            };
+        };
+    };
+    "invoices.billingProfile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description BillingProfile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingProfile"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "invoices.setBillingProfile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetBillingProfile"];
+            };
+        };
+        responses: {
+            /** @description BillingProfile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingProfile"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+            /** @description InvalidRequest */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidRequest"] | components["schemas"]["InvalidIban"] | components["schemas"]["InvalidVatNumber"];
                 };
             };
         };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Identity, type Permission, type Role, rolePermissions, roleScope, roles } from "../../core/src/index.js"
 import { SratixApi } from "../src/Api.js"
 import { type EndpointRule, endpointRules } from "../src/http/Access.js"
-import { blankAttendees, issueInvoice, optionalForm, SAMPLE_PDF } from "./support/Fixtures.js"
+import { billingProfile, blankAttendees, issueInvoice, optionalForm, SAMPLE_PDF } from "./support/Fixtures.js"
 import {
   api,
   login,
@@ -194,6 +194,11 @@ const examples: Record<string, (w: World) => Promise<Request>> = {
     path: `/events/${w.eventId}/orders/${(await placeOrder(w)).order.id}/mark-paid`,
     body: { reference: "Cash at the desk" },
   }),
+  "invoices.billingProfile": async (w) => {
+    await invoiceOf(w)
+    return { path: `/orgs/${w.orgId}/billing-profile` }
+  },
+  "invoices.setBillingProfile": async (w) => ({ path: `/orgs/${w.orgId}/billing-profile`, body: billingProfile }),
   "invoices.list": async (w) => ({ path: `/orgs/${w.orgId}/invoices` }),
   "invoices.get": async (w) => ({ path: `/orgs/${w.orgId}/invoices/${(await invoiceOf(w)).invoiceId}` }),
   "invoices.pdf": async (w) => ({ path: `/orgs/${w.orgId}/invoices/${(await invoiceOf(w)).invoiceId}/pdf` }),

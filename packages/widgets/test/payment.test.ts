@@ -142,8 +142,6 @@ describe("the checkout's payment step", () => {
     await page.close()
   })
 
-  // Needs the "invoice" provider in Payments.start (core), built separately: until it is merged the
-  // server refuses `provider: "invoice"` and this test fails at the first expectation.
   it("pays by bank transfer: reference, due date and the invoice PDF, fetched with the token header", async () => {
     const { page, visited, token } = await orderToPay("Hedy Lamarr")
     await page.getByRole("button", { name: "Pay by bank transfer (invoice)" }).click()

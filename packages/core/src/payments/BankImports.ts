@@ -3,11 +3,13 @@ import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
 import { Audit } from "../audit/Audit.js"
 import { Timestamp } from "../domain/Common.js"
-import { type PaymentId, uuidv7 } from "../domain/Ids.js"
+import { type OrderId, type PaymentId, uuidv7 } from "../domain/Ids.js"
 import { BankFileRejected } from "../domain/Payment.js"
+import { InvalidRequest, InvalidStateTransition, NotFound } from "../domain/Problems.js"
 import { Invoices } from "../invoices/Invoices.js"
+import { Orders } from "../orders/Orders.js"
 import { isUniqueViolation } from "../sql/Errors.js"
-import { rowDecoder } from "../sql/Rows.js"
+import { affectedRows, rowDecoder } from "../sql/Rows.js"
 import { Caller, withCaller } from "../tenancy/Caller.js"
 import { type CamtCredit, CamtRejected, parseCamt054 } from "./Camt054.js"
 import { type BankCreditDecision, Payments } from "./Payments.js"
@@ -35,6 +37,16 @@ export class StoredBankCredit extends Schema.Class<StoredBankCredit>("StoredBank
 }) {}
 
 const decodeCredit = rowDecoder(StoredBankCredit)
+
+/**
+ * A person's decision on a credit that waited for review: `applied` pays an order with it (the one it
+ * was matched to, or the one named: a buyer who typed a wrong reference), accepting its amount as
+ * paid (bank fees deducted, say); `returned` says the money went back through the bank;
+ * `written_off` keeps it without an order (a donation, a fee). The note says why, for the audit.
+ */
+export type BankCreditResolution =
+  | { readonly decision: "applied"; readonly orderId?: OrderId | undefined; readonly note: string }
+  | { readonly decision: "returned" | "written_off"; readonly note: string }
 
 export interface CreditOutcome {
   readonly bankRef: string
@@ -75,6 +87,7 @@ export class BankImports extends Effect.Service<BankImports>()("sratix/payments/
     const sql = yield* SqlClient.SqlClient
     const payments = yield* Payments
     const invoices = yield* Invoices
+    const orders = yield* Orders
     const audit = yield* Audit
     const system = withCaller(Caller.system("bank-import"))
 
@@ -269,7 +282,93 @@ export class BankImports extends Effect.Service<BankImports>()("sratix/payments/
       return yield* Effect.forEach(rows, decodeCredit).pipe(Effect.orDie)
     })
 
-    return { importFile, awaitingReview } as const
+    const creditById = (id: string) =>
+      Effect.flatMap(
+        sql<Record<string, unknown>>`SELECT * FROM bank_credits WHERE id = ${id}`.pipe(Effect.orDie),
+        (rows) =>
+          rows[0] === undefined
+            ? Effect.fail(new NotFound({ detail: "No such bank credit", resource: "bank-credit" }))
+            : Effect.orDie(decodeCredit(rows[0])),
+      )
+
+    /**
+     * Settles a credit awaiting review with a person's decision (BankCreditResolution). One
+     * transaction claims the credit by a conditional update (two people deciding at once cannot both
+     * act on it), pays the order when applied, and audits: if paying fails (paid meanwhile, cancelled)
+     * nothing changes and the credit still waits.
+     */
+    const resolve = Effect.fn("BankImports.resolve")(
+      function* (creditId: string, resolution: BankCreditResolution) {
+        const note = resolution.note.trim()
+        if (note.length === 0 || note.length > 500) {
+          return yield* new InvalidRequest({ detail: "Say why, in 1 to 500 characters", field: "note" })
+        }
+        const credit = yield* creditById(creditId)
+        if (credit.status !== "needs_review") {
+          return yield* new InvalidStateTransition({
+            detail: `This credit is ${credit.status}; only credits awaiting review can be resolved`,
+            from: credit.status,
+            to: "resolved",
+          })
+        }
+        const order =
+          resolution.decision === "applied"
+            ? yield* Effect.gen(function* () {
+                const orderId = resolution.orderId ?? credit.orderId
+                if (orderId === null) {
+                  return yield* new InvalidRequest({ detail: "Name the order this money pays", field: "orderId" })
+                }
+                const found = yield* orders.find(orderId as OrderId)
+                if (found.currency !== credit.currency) {
+                  return yield* new InvalidRequest({
+                    detail: `The order is in ${found.currency}, the credit in ${credit.currency}`,
+                    field: "orderId",
+                  })
+                }
+                return found
+              })
+            : null
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.gen(function* () {
+          const claimed = yield* sql`UPDATE bank_credits SET status = 'resolved', updated_at = ${now},
+            order_id = ${order?.id ?? credit.orderId}, org_id = ${order?.orgId ?? credit.orgId},
+            event_id = ${order?.eventId ?? credit.eventId}
+            WHERE id = ${credit.id} AND status = 'needs_review'`.raw.pipe(Effect.map(affectedRows))
+          if (claimed === 0) {
+            return yield* new InvalidStateTransition({
+              detail: "Someone resolved this credit meanwhile",
+              from: "resolved",
+              to: "resolved",
+            })
+          }
+          if (order !== null) {
+            yield* payments.markPaid(order.eventId, order.id, {
+              amountMinor: credit.amountMinor,
+              reference: `bank credit ${credit.bankRef}`,
+            })
+          }
+          yield* audit.record({
+            action: "bank_credit.resolved",
+            targetType: "bank_credit",
+            targetId: credit.id,
+            orgId: order?.orgId ?? credit.orgId,
+            eventId: order?.eventId ?? credit.eventId,
+            data: {
+              decision: resolution.decision,
+              note,
+              reason: credit.reason,
+              orderId: order?.id ?? null,
+              amountMinor: credit.amountMinor,
+              currency: credit.currency,
+            },
+          })
+        }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+        return yield* creditById(credit.id)
+      },
+      (effect) => system(effect),
+    )
+
+    return { importFile, awaitingReview, resolve } as const
   }),
-  dependencies: [Payments.Default, Invoices.Default, Audit.Default],
+  dependencies: [Payments.Default, Invoices.Default, Orders.Default, Audit.Default],
 }) {}

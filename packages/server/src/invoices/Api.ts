@@ -1,5 +1,19 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { EventId, Invoice, InvoiceId, InvoiceKind, NotFound, OrderId, OrgId, RenderFailed } from "@sratix/core"
+import {
+  BillingProfile,
+  EventId,
+  InvalidIban,
+  InvalidRequest,
+  InvalidVatNumber,
+  Invoice,
+  InvoiceId,
+  InvoiceKind,
+  NotFound,
+  OrderId,
+  OrgId,
+  RenderFailed,
+  SetBillingProfile,
+} from "@sratix/core"
 import { Schema } from "effect"
 import { permission, publicAccess, RequiredAccess } from "../http/Access.js"
 import { Authorization } from "../http/Authorization.js"
@@ -9,6 +23,30 @@ const InvoicePath = Schema.Struct({ orgId: OrgId, invoiceId: InvoiceId })
 const Pdf = HttpApiSchema.Uint8Array({ contentType: "application/pdf" })
 
 export class InvoicesApi extends HttpApiGroup.make("invoices")
+  .add(
+    HttpApiEndpoint.get("billingProfile", "/orgs/:orgId/billing-profile")
+      .setPath(Schema.Struct({ orgId: OrgId }))
+      .addSuccess(BillingProfile)
+      .addError(NotFound)
+      .annotate(RequiredAccess, permission("orders.read"))
+      .annotate(OpenApi.Description, "The seller details printed on the organisation's invoices; 404 until set."),
+  )
+  .add(
+    HttpApiEndpoint.put("setBillingProfile", "/orgs/:orgId/billing-profile")
+      .setPath(Schema.Struct({ orgId: OrgId }))
+      .setPayload(SetBillingProfile)
+      .addSuccess(BillingProfile)
+      .addError(InvalidRequest)
+      .addError(InvalidIban)
+      .addError(InvalidVatNumber)
+      .annotate(RequiredAccess, permission("orders.write"))
+      .annotate(
+        OpenApi.Description,
+        "Creates or replaces the seller details (legal name, address, IBAN or QR-IBAN, VAT number, terms). " +
+          "Needed before the event can offer payment by invoice; issued invoices keep the details they were " +
+          "issued with. Only an organisation-level grant may change where the money goes.",
+      ),
+  )
   .add(
     HttpApiEndpoint.get("list", "/orgs/:orgId/invoices")
       .setPath(Schema.Struct({ orgId: OrgId }))

@@ -1,5 +1,14 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { Caller, type InvoiceId, Invoices, NotFound, Orders, type OrgId, withCaller } from "@sratix/core"
+import {
+  BillingProfiles,
+  Caller,
+  type InvoiceId,
+  Invoices,
+  NotFound,
+  Orders,
+  type OrgId,
+  withCaller,
+} from "@sratix/core"
 import { Effect } from "effect"
 import { SratixApi } from "../Api.js"
 import { DEFAULT_PAGE_SIZE } from "../http/Common.js"
@@ -10,6 +19,7 @@ export const InvoicesLive = HttpApiBuilder.group(SratixApi, "invoices", (handler
   Effect.gen(function* () {
     const invoices = yield* Invoices
     const orders = yield* Orders
+    const billingProfiles = yield* BillingProfiles
 
     /**
      * The invoice if it belongs to the org in the path. The middleware has checked the caller's
@@ -23,6 +33,8 @@ export const InvoicesLive = HttpApiBuilder.group(SratixApi, "invoices", (handler
       )
 
     return handlers
+      .handle("billingProfile", ({ path }) => billingProfiles.get(path.orgId))
+      .handle("setBillingProfile", ({ path, payload }) => billingProfiles.set(path.orgId, payload))
       .handle("list", ({ path, urlParams }) =>
         invoices.list({
           orgId: path.orgId,

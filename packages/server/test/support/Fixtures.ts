@@ -142,21 +142,24 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
   }
 }
 
+/** Seller details that pass every check (a valid IBAN), for orgs that issue invoices in tests. */
+export const billingProfile = {
+  legalName: "Fixture Association",
+  addressLines: ["Technoparkstrasse 1"],
+  postcode: "8005",
+  town: "Zürich",
+  country: "CH",
+  iban: "CH44 3199 9123 0008 8901 2",
+  paymentTermsDays: 30,
+}
+
 /** A proforma invoice for an order, under a billing profile of its org (set once, kept after). */
 export const issueInvoice = (server: TestServer, orgId: string, orderId: string) =>
   server.run(
     Effect.gen(function* () {
       const profiles = yield* BillingProfiles
       if ((yield* Effect.option(profiles.get(orgId as never)))._tag === "None") {
-        yield* profiles.set(orgId as never, {
-          legalName: "Fixture Association",
-          addressLines: ["Technoparkstrasse 1"],
-          postcode: "8005",
-          town: "Zürich",
-          country: "CH",
-          iban: "CH44 3199 9123 0008 8901 2",
-          paymentTermsDays: 30,
-        })
+        yield* profiles.set(orgId as never, billingProfile)
       }
       const order = yield* (yield* Orders).find(orderId)
       return (yield* (yield* Invoices).issueForOrder(order, "proforma")).id as string
@@ -389,6 +392,8 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
     body: { reason: "Cancelled by request" },
   }),
   "payments.markPaid": () => ({ body: { reference: "Cash at the desk" } }),
+  "invoices.billingProfile": () => ({}),
+  "invoices.setBillingProfile": () => ({ body: billingProfile }),
   "invoices.list": () => ({ query: { limit: "50" } }),
   "invoices.get": () => ({}),
   "invoices.pdf": () => ({}),

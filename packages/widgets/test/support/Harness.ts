@@ -7,6 +7,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Page } from "playwright-core"
 import { build } from "vite"
+import { billingProfile } from "../../../server/test/support/Fixtures.js"
 import { api, startTestServer, type TestServer, tokenFor } from "../../../server/test/support/TestServer.js"
 import { launchChromium } from "./Chromium.js"
 
@@ -131,6 +132,8 @@ export const seedShop = async (server: TestServer): Promise<Shop> => {
     endsAt: "2027-11-05T17:00:00Z",
     timezone: "Europe/Zurich",
   })
+  // Seller details, so the event can offer payment by invoice (bank transfer with a QR-bill).
+  await ok("PUT", `/orgs/${org.id}/billing-profile`, billingProfile)
   const types = `/events/${event.id}/ticket-types`
   const free = await ok("POST", types, { name: "Student", priceMinor: 0, capacity: 50, maxPerOrder: 4, sortOrder: 1 })
   const paid = await ok("POST", types, { name: "Full day", priceMinor: 12000, capacity: 100, sortOrder: 2 })

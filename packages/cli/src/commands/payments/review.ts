@@ -12,7 +12,7 @@ export default class PaymentsReviewCommand extends BaseCommand<typeof PaymentsRe
   static override description =
     "Credits from imported camt.054 files that did not match an open invoice exactly: partial, overpaid, " +
     "wrong_currency, already_paid, order_closed or unmatched. Oldest first. Settle one by hand with " +
-    "`payments mark-paid`, or send the money back through the bank."
+    "`payments resolve ID --decision applied|returned|written-off`."
   static override examples = ["<%= config.bin %> <%= command.id %>", "<%= config.bin %> <%= command.id %> --json"]
   static override flags = {
     limit: Flags.integer({ description: "At most this many credits", default: 500, min: 1, max: 10_000 }),
@@ -23,10 +23,11 @@ export default class PaymentsReviewCommand extends BaseCommand<typeof PaymentsRe
     const credits = await this.withCore(Effect.flatMap(BankImports, (b) => b.awaitingReview(limit)))
     if (credits.length === 0) this.log("No bank credits await review.")
     else {
-      this.log(["reason", "amount", "reference", "order", "booked", "debtor", "bank ref"].join("\t"))
+      this.log(["id", "reason", "amount", "reference", "order", "booked", "debtor", "bank ref"].join("\t"))
       for (const c of credits) {
         this.log(
           [
+            c.id,
             c.reason ?? "-",
             `${(c.amountMinor / 100).toFixed(2)} ${c.currency}`,
             c.paymentReference ?? "-",
