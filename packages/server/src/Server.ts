@@ -204,11 +204,17 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
     Layer.provide(rateLimits),
   )
-  return Layer.mergeAll(http, sweeper(options.sweepEvery ?? "5 seconds", logger), backgroundWorkers).pipe(
-    Layer.provide(Caller.layerSystem("server")),
-    Layer.provide(core),
-  )
+  // No tracer is installed, so the platform's per-request server span (URL parsing, every header
+  // copied into attributes) would be built for nobody: it is a large part of the per-request floor.
+  return Layer.mergeAll(
+    HttpMiddleware.withTracerDisabledWhen(http, () => true),
+    sweeper(options.sweepEvery ?? "5 seconds", logger),
+    backgroundWorkers,
+  ).pipe(Layer.provide(Caller.layerSystem("server")), Layer.provide(core))
 }
+
+/** Pending connections the kernel keeps for us (it caps this at net.core.somaxconn). */
+const ACCEPT_BACKLOG = 4096
 
 let cachedSpec: ReturnType<typeof openApiSpec> | undefined
 const openApiSpecResponse = () => {
@@ -258,7 +264,11 @@ export const startServer = async (options: ServerOptions): Promise<RunningServer
   const server = createServer()
   answerClientErrors(server)
   const layer = serverLayer({ ...options, secret, logger }).pipe(
-    Layer.provide(NodeHttpServer.layer(() => server, { port: environment.port, host: environment.host })),
+    // When a sale opens, thousands of buyers connect within a second; Node's default accept backlog
+    // (511) overflows while the event loop is busy and the kernel then resets connections.
+    Layer.provide(
+      NodeHttpServer.layer(() => server, { port: environment.port, host: environment.host, backlog: ACCEPT_BACKLOG }),
+    ),
   )
   const scope = Effect.runSync(Scope.make())
   await Effect.runPromise(Layer.buildWithScope(layer, scope))

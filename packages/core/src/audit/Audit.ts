@@ -4,7 +4,7 @@ import { Timestamp } from "../domain/Common.js"
 import { uuidv7 } from "../domain/Ids.js"
 import { decodeCursor, rowDecoder, toPage } from "../sql/Rows.js"
 import { tenantScope } from "../sql/Tenant.js"
-import { Caller } from "../tenancy/Caller.js"
+import { Caller, type CallerShape } from "../tenancy/Caller.js"
 
 export class AuditEntry extends Schema.Class<AuditEntry>("AuditEntry")({
   id: Schema.String,
@@ -42,25 +42,40 @@ export class Audit extends Effect.Service<Audit>()("sratix/audit/Audit", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
+    const row = (entry: AuditRecord, caller: CallerShape, now: number) => ({
+      id: uuidv7(now),
+      orgId: entry.orgId,
+      eventId: entry.eventId ?? null,
+      actorType: caller.actor.type,
+      actorId: caller.actor.type === "anonymous" ? null : caller.actor.id,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      ipHash: caller.meta.ipHash,
+      userAgent: caller.meta.userAgent?.slice(0, 512) ?? null,
+      data: entry.data === undefined ? null : JSON.stringify(entry.data),
+      createdAt: now,
+      updatedAt: now,
+    })
+
     const record = Effect.fn("Audit.record")(function* (entry: AuditRecord) {
       const caller = yield* Caller
       const now = yield* Clock.currentTimeMillis
-      const actorId = caller.actor.type === "anonymous" ? null : caller.actor.id
-      yield* sql`INSERT INTO audit_log ${sql.insert({
-        id: uuidv7(now),
-        orgId: entry.orgId,
-        eventId: entry.eventId ?? null,
-        actorType: caller.actor.type,
-        actorId,
-        action: entry.action,
-        targetType: entry.targetType,
-        targetId: entry.targetId,
-        ipHash: caller.meta.ipHash,
-        userAgent: caller.meta.userAgent?.slice(0, 512) ?? null,
-        data: entry.data === undefined ? null : JSON.stringify(entry.data),
-        createdAt: now,
-        updatedAt: now,
-      })}`.pipe(Effect.orDie)
+      yield* sql`INSERT INTO audit_log ${sql.insert(row(entry, caller, now))}`.pipe(Effect.orDie)
+    })
+
+    /**
+     * Several entries in one statement, each with the caller who caused it: for work done on behalf
+     * of several requests at once (orders committed together). Same transaction rule as `record`.
+     */
+    const recordMany = Effect.fn("Audit.recordMany")(function* (
+      entries: ReadonlyArray<{ readonly entry: AuditRecord; readonly caller: CallerShape }>,
+    ) {
+      if (entries.length === 0) return
+      const now = yield* Clock.currentTimeMillis
+      yield* sql`INSERT INTO audit_log ${sql.insert(entries.map((e) => row(e.entry, e.caller, now)))}`.pipe(
+        Effect.orDie,
+      )
     })
 
     const list = Effect.fn("Audit.list")(function* (filter: {
@@ -80,7 +95,7 @@ export class Audit extends Effect.Service<Audit>()("sratix/audit/Audit", {
       return toPage(yield* Effect.forEach(rows, decode), filter.limit)
     })
 
-    return { record, list } as const
+    return { record, recordMany, list } as const
   }),
 }) {}
 

@@ -103,10 +103,15 @@ export class Submissions extends Effect.Service<Submissions>()("sratix/forms/Sub
     /**
      * Checks every attendee's answers against the event's active form before any seat is taken.
      * `null` when the event asks nothing. Fails with every problem found, each naming its attendee
-     * (0-based) and field; nothing is written.
+     * (0-based) and field; nothing is written. `active` is the event's active form when the caller
+     * has just read it (`FormSchemas.activeFor`); otherwise it is read here.
      */
-    const prepare = Effect.fn("Submissions.prepare")(function* (event: Event, input: PlaceOrder) {
-      const form = yield* forms.activeFor(event)
+    const prepare = Effect.fn("Submissions.prepare")(function* (
+      event: Event,
+      input: PlaceOrder,
+      active?: PublicForm | null,
+    ) {
+      const form = active === undefined ? yield* forms.activeFor(event) : active
       const locale = input.locale
       const attendees = input.attendees ?? []
       // Answers given for another version than the active one were given to questions the person no

@@ -18,6 +18,32 @@ export interface Allocation {
  * a seat leaves a bucket only through a conditional decrement (`remaining >= n`), so no
  * interleaving of transactions, processes or engines can take more seats than exist.
  */
+/**
+ * Places each request (a quantity) whole into one bucket, in request order, filling from bucket
+ * index `start` onwards (cyclically) before moving on, so that a batch touches few rows and batches
+ * starting elsewhere touch others. `null` for a request no bucket had room for at its turn.
+ * Never plans more than a bucket's `remaining`: the conditional decrement checks it again anyway.
+ */
+export const assignBuckets = (
+  buckets: ReadonlyArray<{ readonly bucket: number; readonly remaining: number }>,
+  quantities: ReadonlyArray<number>,
+  start: number,
+): Array<number | null> => {
+  const left = buckets.map((b) => b.remaining)
+  let cursor = buckets.length === 0 ? 0 : ((start % buckets.length) + buckets.length) % buckets.length
+  return quantities.map((quantity) => {
+    for (let step = 0; step < buckets.length; step++) {
+      const i = (cursor + step) % buckets.length
+      if (left[i]! >= quantity) {
+        left[i]! -= quantity
+        cursor = i
+        return buckets[i]!.bucket
+      }
+    }
+    return null
+  })
+}
+
 /** The fast path could not take seats without locking more than one bucket: retry locked. */
 export class NeedsFullLock extends Data.TaggedError("NeedsFullLock") {}
 
@@ -100,6 +126,32 @@ export class Inventory extends Effect.Service<Inventory>()("sratix/inventory/Inv
       return allocations as ReadonlyArray<Allocation>
     })
 
+    /**
+     * For a batch of orders of one type: where each would go, from the committed counters (no lock).
+     * Outside any transaction; `takePlanned` then takes the seats inside one.
+     */
+    const plan = Effect.fn("Inventory.plan")(function* (ticketTypeId: TicketTypeId, quantities: ReadonlyArray<number>) {
+      const buckets = yield* sql<{ bucket: number; remaining: number }>`SELECT bucket, remaining
+        FROM inventory_buckets WHERE ticket_type_id = ${ticketTypeId} ORDER BY bucket`
+      const counters = buckets.map((b) => ({ bucket: Number(b.bucket), remaining: Number(b.remaining) }))
+      return assignBuckets(counters, quantities, Math.floor(Math.random() * Math.max(1, counters.length)))
+    })
+
+    /**
+     * Takes the planned seats, one conditional decrement per bucket in ascending bucket order (the
+     * order every path locks buckets in). Fails with NeedsFullLock when a bucket no longer has
+     * them: the caller rolls back and places the orders one by one.
+     */
+    const takePlanned = Effect.fn("Inventory.takePlanned")(function* (
+      ticketTypeId: TicketTypeId,
+      perBucket: ReadonlyMap<number, number>,
+    ) {
+      const now = yield* Clock.currentTimeMillis
+      for (const [bucket, quantity] of [...perBucket].sort(([a], [b]) => a - b)) {
+        if ((yield* decrement(ticketTypeId, bucket, quantity, now)) !== 1) return yield* new NeedsFullLock()
+      }
+    })
+
     /** Takes `quantity` seats or fails with SoldOut (locked) or NeedsFullLock (fast). */
     const take = (ticketTypeId: TicketTypeId, quantity: number, mode: "fast" | "locked") =>
       mode === "fast" ? takeFast(ticketTypeId, quantity) : takeLocked(ticketTypeId, quantity)
@@ -138,6 +190,6 @@ export class Inventory extends Effect.Service<Inventory>()("sratix/inventory/Inv
       return capacity - committed
     })
 
-    return { open, take, give, resize } as const
+    return { open, take, plan, takePlanned, give, resize } as const
   }),
 }) {}

@@ -1,12 +1,13 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { Clock, Data, Effect, Schedule, Schema } from "effect"
-import { Audit } from "../audit/Audit.js"
+import { Audit, type AuditRecord } from "../audit/Audit.js"
 import { PromoCodes, promoRefusal } from "../catalog/PromoCodes.js"
 import { salesState, TicketTypes } from "../catalog/TicketTypes.js"
 import { CoreConfig } from "../config/CoreConfig.js"
 import { MinorUnits } from "../domain/Common.js"
 import type { Event } from "../domain/Event.js"
+import type { PublicForm } from "../domain/Form.js"
 import { type EventId, type OrderId, type PromoCodeId, type TicketTypeId, uuidv7 } from "../domain/Ids.js"
 import { Order, OrderItem, type OrderStatus, orderTransitions, PlacedOrder, type PlaceOrder } from "../domain/Order.js"
 import {
@@ -19,20 +20,45 @@ import {
   SoldOut,
 } from "../domain/Problems.js"
 import type { PromoCode } from "../domain/PromoCode.js"
+import type { TicketTypeWithAvailability } from "../domain/TicketType.js"
 import { Events } from "../events/Events.js"
-import { Submissions } from "../forms/Submissions.js"
+import { FormSchemas } from "../forms/FormSchemas.js"
+import { type PreparedSubmissions, Submissions } from "../forms/Submissions.js"
 import { FulfilmentQueue } from "../fulfilment/FulfilmentQueue.js"
 import { type Allocation, Inventory } from "../inventory/Inventory.js"
 import { priceOrder } from "../pricing/Pricing.js"
+import { coalesce } from "../sql/Coalesce.js"
 import { isRetryableConflict, isUniqueViolation } from "../sql/Errors.js"
 import { affectedRows, decodeCursor, rowDecoder, toPage } from "../sql/Rows.js"
 import { tenantScope } from "../sql/Tenant.js"
-import { Caller, withCaller } from "../tenancy/Caller.js"
+import { Caller, type CallerShape, withCaller } from "../tenancy/Caller.js"
+import { groupCommit } from "./GroupCommit.js"
 
 const decodeOrder = rowDecoder(Order, { json: ["vatBreakdown"] })
 const decodeItem = rowDecoder(OrderItem)
 const notFound = () => new NotFound({ detail: "No such order", resource: "order" })
 const isMinorUnits = Schema.is(MinorUnits)
+
+/** Orders committed together at most; bounds the statements a batch sends. */
+const MAX_BATCH = 100
+
+interface SalesSnapshot {
+  readonly event: Event
+  readonly types: ReadonlyMap<TicketTypeId, TicketTypeWithAvailability>
+  readonly form: PublicForm | null
+}
+
+/** An order checked and priced, with what storing it needs; not yet stored. */
+interface PreparedOrder {
+  readonly order: Order
+  readonly now: number
+  readonly stamps: { orgId: string; eventId: string; createdAt: number; updatedAt: number }
+  readonly caller: CallerShape
+  readonly promo: PromoCode | undefined
+  readonly prepared: PreparedSubmissions | null
+  readonly idempotencyKey: string | undefined
+  readonly requestHash: string
+}
 
 /** Thrown inside the placing transaction when the idempotency key exists: handled after rollback. */
 class IdempotencyHit extends Data.TaggedError("IdempotencyHit") {}
@@ -57,6 +83,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
     const promoCodes = yield* PromoCodes
     const inventory = yield* Inventory
     const submissions = yield* Submissions
+    const forms = yield* FormSchemas
     const config = yield* CoreConfig
     const fulfilment = yield* FulfilmentQueue
 
@@ -125,13 +152,17 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
     })
 
     /** Everything that can be checked before taking locks: fail fast, lock late. */
-    const validate = (event: Event, input: PlaceOrder, now: number) =>
+    const validate = (
+      event: Event,
+      types: ReadonlyMap<TicketTypeId, TicketTypeWithAvailability>,
+      input: PlaceOrder,
+      now: number,
+    ) =>
       Effect.gen(function* () {
         const quantities = new Map<TicketTypeId, number>()
         for (const line of input.items) {
           quantities.set(line.ticketTypeId, (quantities.get(line.ticketTypeId) ?? 0) + line.quantity)
         }
-        const types = new Map((yield* ticketTypes.listForEvent(event.id)).map((t) => [t.id, t]))
         let promo: PromoCode | undefined
         if (input.promoCode !== undefined && input.promoCode.trim() !== "") {
           promo = yield* promoCodes.findByCode(event.id, input.promoCode)
@@ -187,9 +218,180 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
         return { lines, promo }
       })
 
+    /**
+     * What an order is checked against, read before any lock: the published event, its ticket types
+     * with their committed availability, and its active form. Concurrent orders for one event share
+     * one read (`coalesce`): in a rush that is one read for many orders, never an older one.
+     */
+    const readSnapshot = (eventId: EventId) =>
+      Effect.gen(function* () {
+        const event = yield* events.getPublished(eventId)
+        const caller = yield* Caller
+        const [types, form] = yield* Effect.all([ticketTypes.listForEvent(event.id), forms.activeFor(event)], {
+          concurrency: 2,
+        }).pipe(withCaller({ ...caller, publicEvent: { orgId: event.orgId, eventId: event.id } }))
+        return { event, types: new Map(types.map((t) => [t.id, t])), form } satisfies SalesSnapshot
+      })
+    const sharedSnapshot = coalesce(readSnapshot)
+
+    /** The rows an order is stored as, for one order alone or for a batch. */
+    const orderRows = (p: PreparedOrder) => {
+      const { order, now, stamps } = p
+      const { items: _, ...orderRow } = order
+      return {
+        order: { ...orderRow, vatBreakdown: JSON.stringify(order.vatBreakdown) },
+        items: order.items.map((line, i) => ({
+          id: uuidv7(now + i),
+          ...stamps,
+          orderId: order.id,
+          ticketTypeId: line.ticketTypeId,
+          quantity: line.quantity,
+          unitPriceMinor: line.unitPriceMinor,
+          discountMinor: line.discountMinor,
+          totalMinor: line.totalMinor,
+          vatRateBp: line.vatRateBp,
+        })),
+        holds: (allocations: ReadonlyArray<Allocation>) =>
+          allocations.map((a, i) => ({
+            id: uuidv7(now + i),
+            ...stamps,
+            orderId: order.id,
+            ticketTypeId: a.ticketTypeId,
+            bucket: a.bucket,
+            quantity: a.quantity,
+            state: order.status === "paid" ? "converted" : "active",
+            expiresAt: order.expiresAt ?? now,
+          })),
+        audit: [
+          {
+            action: "order.placed",
+            targetType: "order",
+            targetId: order.id,
+            orgId: order.orgId,
+            eventId: order.eventId,
+            data: { totalMinor: order.totalMinor, tickets: order.items.reduce((n, l) => n + l.quantity, 0) },
+          },
+          ...(order.status === "paid"
+            ? [
+                {
+                  action: "order.paid",
+                  targetType: "order",
+                  targetId: order.id,
+                  orgId: order.orgId,
+                  eventId: order.eventId,
+                  data: { provider: "free" },
+                },
+              ]
+            : []),
+        ] satisfies Array<AuditRecord>,
+        idempotency:
+          p.idempotencyKey === undefined
+            ? null
+            : { ...stamps, idempotencyKey: p.idempotencyKey, requestHash: p.requestHash, orderId: order.id },
+      }
+    }
+
+    /**
+     * Several orders for one ticket type in one transaction (group commit, ADR 13): their rows in
+     * multi-row INSERTs, then one conditional decrement per bucket used, last, just before COMMIT.
+     * Orders the committed counters have no room for are left out (placed alone, where the locked
+     * path decides). Any failure rolls back the whole batch; every member is then placed alone.
+     */
+    const commitBatch = (ticketTypeId: TicketTypeId, batch: ReadonlyArray<PreparedOrder>) =>
+      Effect.gen(function* () {
+        const quantity = (p: PreparedOrder) => p.order.items[0]!.quantity
+        const plan = yield* inventory.plan(ticketTypeId, batch.map(quantity))
+        const members = batch.filter((_, i) => plan[i] !== null)
+        if (members.length === 0) return new Set<PreparedOrder>()
+        const bucketOf = new Map(batch.map((p, i) => [p, plan[i]!] as const))
+        const perBucket = new Map<number, number>()
+        for (const p of members) perBucket.set(bucketOf.get(p)!, (perBucket.get(bucketOf.get(p)!) ?? 0) + quantity(p))
+        const rows = members.map((p) => ({ p, rows: orderRows(p) }))
+        const keys = rows.flatMap(({ rows }) => (rows.idempotency === null ? [] : [rows.idempotency]))
+        const transaction = Effect.gen(function* () {
+          if (keys.length > 0) yield* sql`INSERT INTO idempotency_keys ${sql.insert(keys)}`
+          yield* sql`INSERT INTO orders ${sql.insert(rows.map(({ rows }) => rows.order))}`
+          yield* sql`INSERT INTO order_items ${sql.insert(rows.flatMap(({ rows }) => rows.items))}`
+          for (const { p } of rows) {
+            if (p.prepared !== null) yield* submissions.record(p.prepared, p.order, p.now).pipe(withCaller(p.caller))
+          }
+          yield* audit.recordMany(
+            rows.flatMap(({ p, rows }) => rows.audit.map((entry) => ({ entry, caller: p.caller }))),
+          )
+          for (const { p } of rows) {
+            if (p.order.status === "paid") yield* fulfilment.recordPaid(p.order, p.now)
+          }
+          yield* sql`INSERT INTO holds ${sql.insert(
+            rows.flatMap(({ p, rows }) =>
+              rows.holds([{ ticketTypeId, bucket: bucketOf.get(p)!, quantity: quantity(p) }]),
+            ),
+          )}`
+          yield* inventory.takePlanned(ticketTypeId, perBucket)
+        })
+        yield* retryConflicts(sql.withTransaction(transaction))
+        return new Set(members)
+      })
+    const batches = groupCommit({ maxBatch: MAX_BATCH, commit: commitBatch })
+
+    /** Validates, answers the form and prices one order; builds it, not yet stored. */
+    const prepareOrder = (
+      snapshot: SalesSnapshot,
+      input: PlaceOrder,
+      idempotencyKey: string | undefined,
+      requestHash: string,
+    ) =>
+      Effect.gen(function* () {
+        const { event } = snapshot
+        const now = yield* Clock.currentTimeMillis
+        const caller = yield* Caller
+        const { lines, promo } = yield* validate(event, snapshot.types, input, now)
+        // Answers are checked once the order itself is sound, and before any seat is taken.
+        const prepared = yield* submissions.prepare(event, input, snapshot.form)
+        const totals = priceOrder(
+          lines,
+          promo && { kind: promo.kind, value: promo.value, ticketTypeIds: promo.ticketTypeIds },
+        )
+        // Every line, discount and VAT amount is at most the subtotal: one check keeps them all
+        // inside MinorUnits, the range the order schema encodes.
+        if (!isMinorUnits(totals.subtotalMinor)) {
+          return yield* new InvalidRequest({ detail: "The order amount is too large", field: "items" })
+        }
+        const id = uuidv7(now) as OrderId
+        const free = totals.totalMinor === 0
+        const stamps = { orgId: event.orgId, eventId: event.id, createdAt: now, updatedAt: now }
+        // Built from checked values only (the input schema, the catalog, the MinorUnits check above),
+        // and checked again when the response is encoded: the constructor need not validate twice.
+        const order = new Order(
+          {
+            id,
+            ...stamps,
+            status: free ? "paid" : "pending_payment",
+            currency: event.currency,
+            buyerEmail: input.buyer.email,
+            buyerName: input.buyer.name,
+            locale: input.locale,
+            promoCodeId: promo?.id ?? null,
+            items: totals.lines.map(
+              (line) => new OrderItem({ ...line, ticketTypeId: line.ticketTypeId as TicketTypeId }, true),
+            ),
+            subtotalMinor: totals.subtotalMinor,
+            discountMinor: totals.discountMinor,
+            totalMinor: totals.totalMinor,
+            vatMinor: totals.vatMinor,
+            vatBreakdown: totals.vatBreakdown,
+            expiresAt: free ? null : now + config.holdMinutes * 60_000,
+            paidAt: free ? now : null,
+            cancelledAt: null,
+          },
+          true,
+        )
+        return { order, now, stamps, caller, promo, prepared, idempotencyKey, requestHash } satisfies PreparedOrder
+      })
+
     const place = Effect.fn("Orders.place")(function* (eventId: EventId, input: PlaceOrder, idempotencyKey?: string) {
-      const event = yield* events.getPublished(eventId)
       const caller = yield* Caller
+      const snapshot = yield* sharedSnapshot(eventId)
+      const { event } = snapshot
       const buyer = { ...caller, publicEvent: { orgId: event.orgId, eventId: event.id } }
       const requestHash = canonicalHash({ eventId, input })
       const replay = Effect.gen(function* () {
@@ -211,122 +413,53 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
         idempotencyKey === undefined
           ? null
           : yield* replay.pipe(Effect.catchTag("SqlError", Effect.die), withCaller(buyer))
-      if (earlier !== null) return new PlacedOrder({ order: earlier, accessToken: accessTokenFor(earlier.id) })
-      const placeOnce = (mode: "fast" | "locked") =>
-        Effect.gen(function* () {
-          const now = yield* Clock.currentTimeMillis
-          const { lines, promo } = yield* validate(event, input, now)
-          // Answers are checked once the order itself is sound, and before any seat is taken.
-          const prepared = yield* submissions.prepare(event, input)
-          const totals = priceOrder(
-            lines,
-            promo && { kind: promo.kind, value: promo.value, ticketTypeIds: promo.ticketTypeIds },
-          )
-          // Every line, discount and VAT amount is at most the subtotal: one check keeps them all
-          // inside MinorUnits, which the stored order is decoded with after commit.
-          if (!isMinorUnits(totals.subtotalMinor)) {
-            return yield* new InvalidRequest({ detail: "The order amount is too large", field: "items" })
+      if (earlier !== null) return new PlacedOrder({ order: earlier, accessToken: accessTokenFor(earlier.id) }, true)
+
+      /** One order in its own transaction: the path for everything a batch does not take. */
+      const writeOnce = (p: PreparedOrder, mode: "fast" | "locked") => {
+        const { order, promo } = p
+        const rows = orderRows(p)
+        const transaction = Effect.gen(function* () {
+          if (rows.idempotency !== null) {
+            yield* sql`INSERT INTO idempotency_keys ${sql.insert(rows.idempotency)}`.pipe(
+              Effect.catchTag("SqlError", (e) => Effect.fail(isUniqueViolation(e) ? new IdempotencyHit() : e)),
+            )
           }
-          const id = uuidv7(now) as OrderId
-          const free = totals.totalMinor === 0
-          const status: OrderStatus = free ? "paid" : "pending_payment"
-          const expiresAt = free ? null : now + config.holdMinutes * 60_000
-          const stamps = { orgId: event.orgId, eventId: event.id, createdAt: now, updatedAt: now }
-          const order = new Order({
-            id,
-            ...stamps,
-            status,
-            currency: event.currency,
-            buyerEmail: input.buyer.email,
-            buyerName: input.buyer.name,
-            locale: input.locale,
-            promoCodeId: promo?.id ?? null,
-            items: totals.lines.map(
-              (line) => new OrderItem({ ...line, ticketTypeId: line.ticketTypeId as TicketTypeId }, true),
-            ),
-            subtotalMinor: totals.subtotalMinor,
-            discountMinor: totals.discountMinor,
-            totalMinor: totals.totalMinor,
-            vatMinor: totals.vatMinor,
-            vatBreakdown: totals.vatBreakdown,
-            expiresAt,
-            paidAt: free ? now : null,
-            cancelledAt: null,
-          })
-
-          const transaction = Effect.gen(function* () {
-            if (idempotencyKey !== undefined) {
-              yield* sql`INSERT INTO idempotency_keys ${sql.insert({
-                ...stamps,
-                idempotencyKey,
-                requestHash,
-                orderId: id,
-              })}`.pipe(
-                Effect.catchTag("SqlError", (e) => Effect.fail(isUniqueViolation(e) ? new IdempotencyHit() : e)),
-              )
-            }
-            const { items: _, ...orderRow } = order
-            yield* sql`INSERT INTO orders ${sql.insert({ ...orderRow, vatBreakdown: JSON.stringify(order.vatBreakdown) })}`
-            yield* sql`INSERT INTO order_items ${sql.insert(
-              totals.lines.map((line, i) => ({
-                id: uuidv7(now + i),
-                ...stamps,
-                orderId: id,
-                ticketTypeId: line.ticketTypeId,
-                quantity: line.quantity,
-                unitPriceMinor: line.unitPriceMinor,
-                discountMinor: line.discountMinor,
-                totalMinor: line.totalMinor,
-                vatRateBp: line.vatRateBp,
-              })),
-            )}`
-            if (prepared !== null) yield* submissions.record(prepared, order, now)
-            yield* audit.record({
-              action: "order.placed",
-              targetType: "order",
-              targetId: id,
-              orgId: event.orgId,
-              eventId: event.id,
-              data: { totalMinor: totals.totalMinor, tickets: totals.lines.reduce((n, l) => n + l.quantity, 0) },
-            })
-            if (free) {
-              yield* audit.record({
-                action: "order.paid",
-                targetType: "order",
-                targetId: id,
-                orgId: event.orgId,
-                eventId: event.id,
-                data: { provider: "free" },
-              })
-              yield* fulfilment.recordPaid(order, now)
-            }
-            // Contended rows last, so their locks are held for as short a time as possible before
-            // COMMIT; among them a fixed order (ticket types by id, then the promo code): no deadlocks.
-            const allocations: Array<Allocation> = []
-            for (const line of totals.lines) {
-              allocations.push(...(yield* inventory.take(line.ticketTypeId as TicketTypeId, line.quantity, mode)))
-            }
-            if (promo) yield* promoCodes.redeem(promo.id)
-            yield* sql`INSERT INTO holds ${sql.insert(
-              allocations.map((a, i) => ({
-                id: uuidv7(now + i),
-                ...stamps,
-                orderId: id,
-                ticketTypeId: a.ticketTypeId,
-                bucket: a.bucket,
-                quantity: a.quantity,
-                state: free ? "converted" : "active",
-                expiresAt: expiresAt ?? now,
-              })),
-            )}`
-            return order
-          })
-          return yield* retryConflicts(sql.withTransaction(transaction))
+          yield* sql`INSERT INTO orders ${sql.insert(rows.order)}`
+          yield* sql`INSERT INTO order_items ${sql.insert(rows.items)}`
+          if (p.prepared !== null) yield* submissions.record(p.prepared, order, p.now)
+          for (const entry of rows.audit) yield* audit.record(entry)
+          if (order.status === "paid") yield* fulfilment.recordPaid(order, p.now)
+          // Contended rows last, so their locks are held for as short a time as possible before
+          // COMMIT; among them a fixed order (ticket types by id, then the promo code): no deadlocks.
+          const allocations: Array<Allocation> = []
+          for (const line of order.items) {
+            allocations.push(...(yield* inventory.take(line.ticketTypeId, line.quantity, mode)))
+          }
+          if (promo) yield* promoCodes.redeem(promo.id)
+          yield* sql`INSERT INTO holds ${sql.insert(rows.holds(allocations))}`
+          return order
         })
+        return retryConflicts(sql.withTransaction(transaction))
+      }
 
-      const order = yield* placeOnce("fast").pipe(
+      // Orders of one ticket type without a promo code are committed together with whatever else
+      // arrives for that type meanwhile; the rest, and any order a batch could not take, alone.
+      const first = Effect.gen(function* () {
+        const p = yield* prepareOrder(snapshot, input, idempotencyKey, requestHash)
+        if (p.order.items.length !== 1 || p.promo !== undefined) return yield* writeOnce(p, "fast")
+        if (yield* batches.submit(p.order.items[0]!.ticketTypeId, p)) return p.order
+        return yield* writeOnce(p, "fast")
+      })
+      // The locked attempt reads afresh: the snapshot that sent it there is already outdated.
+      const locked = Effect.gen(function* () {
+        const p = yield* prepareOrder(yield* readSnapshot(eventId), input, idempotencyKey, requestHash)
+        return yield* writeOnce(p, "locked")
+      })
+
+      const order = yield* first.pipe(
         Effect.catchTag("NeedsFullLock", () =>
-          placeOnce("locked").pipe(
+          locked.pipe(
             Effect.catchTag("NeedsFullLock", () => Effect.dieMessage("the locked path never asks for a lock")),
           ),
         ),
@@ -340,7 +473,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
       )
       // After the commit: a free order is paid when placed (a replay asks again; the job id dedupes).
       if (order.status === "paid") yield* fulfilment.request(order.id)
-      return new PlacedOrder({ order, accessToken: accessTokenFor(order.id) })
+      return new PlacedOrder({ order, accessToken: accessTokenFor(order.id) }, true)
     })
 
     /**
@@ -479,6 +612,7 @@ export class Orders extends Effect.Service<Orders>()("sratix/orders/Orders", {
     PromoCodes.Default,
     Inventory.Default,
     Submissions.Default,
+    FormSchemas.Default,
     FulfilmentQueue.Default,
   ],
 }) {}

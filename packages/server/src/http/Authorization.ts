@@ -38,8 +38,19 @@ export const AuthorizationLive = (rules: ReadonlyArray<EndpointRule>, options: {
       const config = yield* CoreConfig
       const byRoute = AuthorizationRules(rules)
 
-      const ipHash = (ip: string | null) =>
-        ip === null ? null : createHmac("sha256", config.ipHashKey).update(ip).digest("hex").slice(0, 32)
+      // One HMAC per request was a measurable share of the per-request floor; a client sends many
+      // requests, so the last few thousand addresses are remembered (in memory only, never logged).
+      const ipHashes = new Map<string, string>()
+      const ipHash = (ip: string | null) => {
+        if (ip === null) return null
+        let hash = ipHashes.get(ip)
+        if (hash === undefined) {
+          hash = createHmac("sha256", config.ipHashKey).update(ip).digest("hex").slice(0, 32)
+          if (ipHashes.size >= 4096) ipHashes.delete(ipHashes.keys().next().value!)
+          ipHashes.set(ip, hash)
+        }
+        return hash
+      }
 
       const eventOrg = (eventId: string) =>
         sql<{ orgId: string }>`SELECT org_id FROM events WHERE id = ${eventId}`.pipe(
