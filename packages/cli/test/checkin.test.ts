@@ -100,7 +100,7 @@ describe("sratix device enrol and pack export", () => {
       env,
     )
     expect(delta.json.baseVersion).toBe(exported.json.version)
-  }, 120_000)
+  }, 300_000)
 
   it("refuses bad input with one line and a non-zero exit", async () => {
     const badEvent = await run(["device", "enrol", "--event", "nope", "--list", "Main door", "--name", "D"], env)
@@ -118,5 +118,5 @@ describe("sratix device enrol and pack export", () => {
     )
     expect(json.code).not.toBe(0)
     expect(json.json.error.message).toBeTruthy()
-  }, 120_000)
+  }, 300_000)
 })
