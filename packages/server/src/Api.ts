@@ -1,5 +1,6 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AuthApi } from "./auth/Api.js"
+import { CheckInApi } from "./checkin/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { FormsApi } from "./forms/Api.js"
 import { HealthApi } from "./health/Api.js"
@@ -27,6 +28,7 @@ export class SratixApi extends HttpApi.make("sratix")
   .add(PaymentsApi)
   .add(InvoicesApi)
   .add(WebhooksApi)
+  .add(CheckInApi)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "SRAtix API")
   .annotate(OpenApi.Version, API_VERSION)

@@ -18,6 +18,8 @@ import {
 import { Effect, Exit, Layer, ManagedRuntime, Schedule, Scope } from "effect"
 import { SratixApi } from "./Api.js"
 import { AuthLive } from "./auth/Http.js"
+import { CheckInFeed } from "./checkin/Feed.js"
+import { CheckInLive } from "./checkin/Http.js"
 import { EventsLive } from "./events/Http.js"
 import { FormsLive } from "./forms/Http.js"
 import { HealthLive } from "./health/Http.js"
@@ -125,6 +127,7 @@ const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
     PaymentsLive,
     InvoicesLive,
     WebhooksLive,
+    CheckInLive,
   ]),
 )
 
@@ -203,6 +206,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(openApiJson),
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
     Layer.provide(rateLimits),
+    Layer.provide(environment.redisUrl ? CheckInFeed.redis(environment.redisUrl, logger) : CheckInFeed.memory),
   )
   // No tracer is installed, so the platform's per-request server span (URL parsing, every header
   // copied into attributes) would be built for nobody: it is a large part of the per-request floor.

@@ -96,11 +96,13 @@ export const rateLimit =
       const request = yield* HttpServerRequest.HttpServerRequest
       const path = request.url.split("?")[0] ?? ""
       if (!path.startsWith("/api/") || request.method === "OPTIONS") return yield* app
-      const bucket = path.startsWith("/api/v1/auth/")
-        ? "auth"
-        : path.startsWith("/api/v1/webhooks/")
-          ? "webhook"
-          : "api"
+      // Enrolment redeems a credential like a login does, so it gets the same strict budget.
+      const bucket =
+        path.startsWith("/api/v1/auth/") || path === "/api/v1/check-in/enrol"
+          ? "auth"
+          : path.startsWith("/api/v1/webhooks/")
+            ? "webhook"
+            : "api"
       const limit =
         bucket === "auth" ? options.authPerMinute : bucket === "webhook" ? options.webhookPerMinute : options.perMinute
       if (limit <= 0) return yield* app

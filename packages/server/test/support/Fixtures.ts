@@ -1,12 +1,16 @@
-import { createHash } from "node:crypto"
+import { createHash, randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import {
   BillingProfiles,
+  CheckInDevices,
+  CheckIns,
+  CreateCheckinList,
   CreateEvent,
   CreatePromoCode,
   CreateTicketType,
   Database,
+  type Event,
   Events,
   FormDefinitionSchema,
   FormSchemas,
@@ -46,6 +50,9 @@ export interface EventFixture {
   readonly uploadId: string
   /** The proforma invoice of the fixture order. */
   readonly invoiceId: string
+  /** A check-in list of the event, and a scanner device enrolled for it. */
+  readonly listId: string
+  readonly deviceId: string
 }
 
 /** A form that asks nothing mandatory, so any order can carry it: an organisation and an optional file. */
@@ -108,7 +115,14 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
       const forms = yield* FormSchemas
       const form = yield* forms.create(event.id, Schema.decodeUnknownSync(FormDefinitionSchema)(optionalForm))
       yield* forms.activate(event.id, form.version)
+      const list = yield* (yield* CheckIns).createList(
+        event,
+        Schema.decodeUnknownSync(CreateCheckinList)({ name: `Door ${label}` }),
+      )
+      const device = yield* enrolled(event, list.id, `Door ${label}`)
       return {
+        listId: list.id as string,
+        deviceId: device.deviceId as string,
         eventId: event.id as string,
         ticketTypeId: ticketType.id as string,
         promoCodeId: promo.id,
@@ -139,8 +153,28 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
     version: seeded.version,
     uploadId,
     invoiceId,
+    listId: seeded.listId,
+    deviceId: seeded.deviceId,
   }
 }
+
+const enrolled = (event: Event, listId: string, deviceName: string) =>
+  Effect.flatMap(CheckInDevices, (devices) =>
+    Effect.flatMap(devices.createEnrolmentCode(event, { listId: listId as never, deviceName }), (enrolment) =>
+      devices.enrol(enrolment.code),
+    ),
+  )
+
+/** A further scanner device enrolled for the fixture's list (a target for the revoke endpoint). */
+export const enrolDevice = (server: TestServer, fixture: EventFixture) =>
+  server
+    .run(
+      Effect.flatMap(Events, (events) => events.get(fixture.eventId as never)).pipe(
+        Effect.flatMap((event) => enrolled(event, fixture.listId, unique("Door"))),
+        Effect.orDie,
+      ),
+    )
+    .then((device) => device.deviceId as string)
 
 /** Seller details that pass every check (a valid IBAN), for orgs that issue invoices in tests. */
 export const billingProfile = {
@@ -259,6 +293,10 @@ export const send = async (server: { url: string }, request: RawRequest): Promis
     // A hung request fails as itself, with the request in the report, not as a test timeout.
     signal: AbortSignal.timeout(15_000),
   })
+  if (isEventStream(response)) {
+    await response.body?.cancel()
+    return { status: response.status, headers: response.headers, text: "", json: undefined }
+  }
   const text = await response.text()
   let json: unknown
   try {
@@ -268,6 +306,10 @@ export const send = async (server: { url: string }, request: RawRequest): Promis
   }
   return { status: response.status, headers: response.headers, text, json }
 }
+
+/** A server-sent event stream never ends by itself: callers that only need the status leave its body unread. */
+export const isEventStream = (response: Response) =>
+  response.headers.get("content-type")?.startsWith("text/event-stream") === true
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -399,6 +441,23 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
   "invoices.pdf": () => ({}),
   "invoices.publicPdf": (ids) => ({ headers: { "x-order-token": ids.orderToken }, refersToIds: true }),
   "webhooks.stripe": () => strangerWebhook(),
+  "checkIn.lists": () => ({}),
+  "checkIn.createList": () => ({ body: { name: unique("Door"), reentry: true } }),
+  "checkIn.createEnrolmentCode": (ids) => ({
+    body: { listId: ids.listId, deviceName: unique("Door") },
+    refersToIds: true,
+  }),
+  "checkIn.devices": () => ({}),
+  "checkIn.revokeDevice": () => ({}),
+  "checkIn.enrol": () => ({ body: { code: "x".repeat(32) } }),
+  "checkIn.pack": (ids) => ({ query: { device: ids.deviceId }, refersToIds: true }),
+  "checkIn.checkInOnline": (ids) => ({
+    body: { id: randomUUID(), code: "SX1.not.a.code", listId: ids.listId },
+    refersToIds: true,
+  }),
+  "checkIn.sync": () => ({ body: { cursor: 0, checkIns: [] } }),
+  "checkIn.checkIns": () => ({}),
+  "checkIn.stream": () => ({}),
 }
 
 export const ruleKey = (rule: EndpointRule) => `${rule.group}.${rule.name}`
@@ -535,6 +594,8 @@ export const idsOf = (fixture: EventFixture) => [
   fixture.apiKeyId,
   fixture.uploadId,
   fixture.invoiceId,
+  fixture.listId,
+  fixture.deviceId,
 ]
 
 /**
