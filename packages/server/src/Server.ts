@@ -34,6 +34,7 @@ import { OrdersLive } from "./orders/Http.js"
 import { OrgsLive } from "./orgs/Http.js"
 import { PromoCodesLive } from "./promoCodes/Http.js"
 import { PublicLive } from "./public/Http.js"
+import { scannerAssets } from "./scanner/Static.js"
 import { TicketTypesLive } from "./ticketTypes/Http.js"
 import { widgetAssets } from "./widgets/Static.js"
 
@@ -192,6 +193,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(ApiLive),
     Layer.provide(LandingLive),
     Layer.provide(widgetAssets()),
+    Layer.provide(scannerAssets()),
     Layer.provide(openApiJson),
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
     Layer.provide(rateLimits),
