@@ -4,6 +4,8 @@ import { Badges } from "./badges/Badges.js"
 import { PromoCodes } from "./catalog/PromoCodes.js"
 import { TicketTypes } from "./catalog/TicketTypes.js"
 import { CheckIns } from "./checkin/CheckIns.js"
+import { CheckInDevices } from "./checkin/Devices.js"
+import { CheckInPacks } from "./checkin/Packs.js"
 import { Communications } from "./comms/Communications.js"
 import { Emails } from "./comms/Emails.js"
 import { EmailTemplates } from "./comms/EmailTemplates.js"
@@ -56,6 +58,8 @@ export const CoreServices = Layer.mergeAll(
   Communications.Default,
   Emails.Default,
   CheckIns.Default,
+  CheckInDevices.Default,
+  CheckInPacks.Default,
   Badges.Default,
   Wallet.Default,
 )

@@ -18,6 +18,8 @@ import {
 import { Effect, Exit, Layer, ManagedRuntime, Schedule, Scope } from "effect"
 import { SratixApi } from "./Api.js"
 import { AuthLive } from "./auth/Http.js"
+import { CheckInFeed } from "./checkin/Feed.js"
+import { CheckInLive } from "./checkin/Http.js"
 import { EventsLive } from "./events/Http.js"
 import { FormsLive } from "./forms/Http.js"
 import { HealthLive } from "./health/Http.js"
@@ -120,6 +122,7 @@ const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
     OrdersLive,
     FormsLive,
     PublicLive,
+    CheckInLive,
   ]),
 )
 
@@ -197,6 +200,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(openApiJson),
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
     Layer.provide(rateLimits),
+    Layer.provide(environment.redisUrl ? CheckInFeed.redis(environment.redisUrl, logger) : CheckInFeed.memory),
   )
   return Layer.mergeAll(http, sweeper(options.sweepEvery ?? "5 seconds", logger), backgroundWorkers).pipe(
     Layer.provide(Caller.layerSystem("server")),

@@ -18,6 +18,8 @@ interface World {
   eventId: string
   ticketTypeId: string
   promoCodeId: string
+  listId: string
+  deviceId: string
   superToken: string
 }
 
@@ -147,6 +149,48 @@ const examples: Record<string, (w: World) => Promise<Request>> = {
     const placed = await placeOrder(w)
     return { path: `/public/orders/${placed.order.id}`, headers: { "x-order-token": placed.accessToken } }
   },
+  "checkIn.lists": async (w) => ({ path: `/events/${w.eventId}/check-in-lists` }),
+  "checkIn.createList": async (w) => ({
+    path: `/events/${w.eventId}/check-in-lists`,
+    body: { name: `Door ${unique()}` },
+  }),
+  "checkIn.createEnrolmentCode": async (w) => ({
+    path: `/events/${w.eventId}/check-in-devices/enrolment-codes`,
+    body: { listId: w.listId, deviceName: "Door" },
+  }),
+  "checkIn.devices": async (w) => ({ path: `/events/${w.eventId}/check-in-devices` }),
+  "checkIn.revokeDevice": async (w) => ({
+    path: `/events/${w.eventId}/check-in-devices/${(await enrolDevice(w)).deviceId}`,
+  }),
+  "checkIn.enrol": async (w) => ({ path: "/check-in/enrol", body: { code: await enrolmentCode(w) } }),
+  "checkIn.pack": async (w) => ({
+    path: `/events/${w.eventId}/check-in-lists/${w.listId}/pack?device=${w.deviceId}`,
+  }),
+  "checkIn.checkInOnline": async (w) => ({
+    path: `/events/${w.eventId}/check-ins`,
+    body: { id: crypto.randomUUID(), code: "SX1.not.a.code", listId: w.listId },
+  }),
+  "checkIn.sync": async (w) => ({
+    path: `/events/${w.eventId}/check-ins/sync`,
+    body: { cursor: 0, checkIns: [] },
+  }),
+  "checkIn.checkIns": async (w) => ({ path: `/events/${w.eventId}/check-ins` }),
+  "checkIn.stream": async (w) => ({ path: `/events/${w.eventId}/check-ins/stream` }),
+}
+
+const enrolmentCode = async (w: World) => {
+  const issued = await api(w.server, "POST", `/events/${w.eventId}/check-in-devices/enrolment-codes`, {
+    token: w.superToken,
+    body: { listId: w.listId, deviceName: `Door ${unique()}` },
+  })
+  if (issued.status !== 201) throw new Error(`enrolment code setup failed: ${JSON.stringify(issued.body)}`)
+  return issued.body.code as string
+}
+
+const enrolDevice = async (w: World) => {
+  const enrolled = await api(w.server, "POST", "/check-in/enrol", { body: { code: await enrolmentCode(w) } })
+  if (enrolled.status !== 200) throw new Error(`enrolment setup failed: ${JSON.stringify(enrolled.body)}`)
+  return enrolled.body as { deviceId: string; token: string }
 }
 
 const freshRefreshToken = async (w: World) => {
@@ -205,6 +249,10 @@ describe("RBAC matrix", () => {
       })
     ).body.id
     await api(world.server, "PATCH", `/events/${world.eventId}`, { token: t, body: { status: "published" } })
+    world.listId = (
+      await api(world.server, "POST", `/events/${world.eventId}/check-in-lists`, { token: t, body: { name: "Door" } })
+    ).body.id
+    world.deviceId = (await enrolDevice(world)).deviceId
     await api(world.server, "POST", `/events/${world.eventId}/forms`, { token: t, body: optionalForm })
     await api(world.server, "POST", `/events/${world.eventId}/forms/1/activate`, { token: t })
     for (const role of roles) {

@@ -287,7 +287,7 @@ export class CheckIns extends Effect.Service<CheckIns>()("sratix/checkin/CheckIn
      * an earlier one on a list without re-entry, then answers other devices' check-ins since `cursor`.
      * Check-ins of void tickets are stored too (they happened) and audited.
      */
-    const sync = Effect.fn("CheckIns.sync")(function* (event: Event, input: SyncCheckIns) {
+    const syncStoring = Effect.fn("CheckIns.sync")(function* (event: Event, input: SyncCheckIns) {
       yield* require("checkin.scan", event, "Syncing check-ins of this event is not allowed")
       const lists = new Map((yield* listsOf(event.id)).map((l) => [l.id as string, l]))
       const now = yield* Clock.currentTimeMillis
@@ -327,6 +327,7 @@ export class CheckIns extends Effect.Service<CheckIns>()("sratix/checkin/CheckIn
           return false
         })
         let conflicts = 0
+        let stored: ReadonlyArray<CheckInRecord> = []
         if (fresh.length > 0) {
           const start = yield* claimSeqs(event.id, fresh.length, now)
           const rows = fresh.map((c, i) => ({
@@ -344,6 +345,7 @@ export class CheckIns extends Effect.Service<CheckIns>()("sratix/checkin/CheckIn
           }))
           for (let i = 0; i < rows.length; i += 500)
             yield* sql`INSERT INTO check_ins ${sql.insert(rows.slice(i, i + 500))}`
+          stored = yield* Effect.forEach(rows, decodeCheckIn)
           const freshIds = new Set(fresh.map((c) => c.id))
           const touched = [...new Set(fresh.map((c) => c.ticketId))]
           const all = yield* checkInsOfTickets(touched)
@@ -397,7 +399,7 @@ export class CheckIns extends Effect.Service<CheckIns>()("sratix/checkin/CheckIn
             data: { deviceId: input.deviceId, accepted: fresh.length, conflicts },
           })
         }
-        return { accepted: fresh.length, alreadyKnown, rejected, conflicts }
+        return { accepted: fresh.length, alreadyKnown, rejected, conflicts, stored }
       }).pipe(sql.withTransaction, Effect.orDie)
       const page = yield* Effect.flatMap(
         sql<Record<string, unknown>>`SELECT ${checkInColumns}
@@ -405,13 +407,20 @@ export class CheckIns extends Effect.Service<CheckIns>()("sratix/checkin/CheckIn
         Effect.forEach(decodeCheckIn),
       ).pipe(Effect.orDie)
       const seen = page.slice(0, SYNC_PAGE)
-      return new SyncResult({
-        ...result,
-        checkIns: seen.filter((c) => c.deviceId !== input.deviceId),
-        cursor: seen.length === 0 ? input.cursor : seen[seen.length - 1]!.seq,
-        more: page.length > SYNC_PAGE,
-      })
+      const { stored, ...counts } = result
+      return {
+        result: new SyncResult({
+          ...counts,
+          checkIns: seen.filter((c) => c.deviceId !== input.deviceId),
+          cursor: seen.length === 0 ? input.cursor : seen[seen.length - 1]!.seq,
+          more: page.length > SYNC_PAGE,
+        }),
+        /** The check-ins this call stored, for live feeds (published after the commit). */
+        stored,
+      }
     })
+
+    const sync = (event: Event, input: SyncCheckIns) => Effect.map(syncStoring(event, input), (r) => r.result)
 
     /** Every check-in of the event with whether it won its ticket; losers on lists without re-entry are conflicts. */
     const listCheckIns = Effect.fn("CheckIns.list")(function* (eventId: EventId) {
@@ -437,7 +446,7 @@ export class CheckIns extends Effect.Service<CheckIns>()("sratix/checkin/CheckIn
       })
     })
 
-    return { createList, lists: listsOf, getList, checkInOnline, sync, list: listCheckIns } as const
+    return { createList, lists: listsOf, getList, checkInOnline, sync, syncStoring, list: listCheckIns } as const
   }),
   dependencies: [Audit.Default, SigningKeys.Default],
 }) {}

@@ -121,3 +121,50 @@ export class OnlineVerdict extends Schema.Class<OnlineVerdict>("OnlineVerdict")(
   /** The stored check-in for `valid`. */
   checkIn: Schema.NullOr(CheckInRecord),
 }) {}
+
+export const CheckinDeviceId = Schema.String.pipe(Schema.pattern(uuid), Schema.brand("CheckinDeviceId"))
+export type CheckinDeviceId = typeof CheckinDeviceId.Type
+
+export const DeviceName = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100))
+
+export const CreateEnrolmentCode = Schema.Struct({
+  listId: CheckinListId,
+  deviceName: DeviceName,
+}).annotations({ identifier: "CreateEnrolmentCode" })
+export type CreateEnrolmentCode = typeof CreateEnrolmentCode.Type
+
+export class EnrolmentCode extends Schema.Class<EnrolmentCode>("EnrolmentCode")({
+  /** The one-time secret; shown once, stored only as its SHA-256. */
+  code: Schema.String,
+  expiresAt: Timestamp,
+}) {}
+
+/** What a device receives once, when it redeems its enrolment code. */
+export class DeviceEnrolment extends Schema.Class<DeviceEnrolment>("DeviceEnrolment")({
+  deviceId: CheckinDeviceId,
+  deviceName: Schema.String,
+  /** The device's API key (role scanner, this event only): `Authorization: Bearer <token>`. */
+  token: Schema.String,
+  orgId: OrgId,
+  eventId: EventId,
+  listId: CheckinListId,
+  /** Base64url of the device's raw 32-byte AES-256-GCM pack key; shown once. */
+  packKey: Schema.String,
+}) {}
+
+export class CheckinDevice extends Schema.Class<CheckinDevice>("CheckinDevice")({
+  id: CheckinDeviceId,
+  eventId: EventId,
+  listId: CheckinListId,
+  name: Schema.String,
+  createdAt: Timestamp,
+  lastSeenAt: Schema.NullOr(Timestamp),
+  revokedAt: Schema.NullOr(Timestamp),
+}) {}
+
+/** A check-in as the event's listing shows it: whether it won its ticket, and whether it is a conflict. */
+export const CheckInEntry = Schema.Struct({
+  checkIn: CheckInRecord,
+  winner: Schema.Boolean,
+  conflict: Schema.Boolean,
+}).annotations({ identifier: "CheckInEntry" })

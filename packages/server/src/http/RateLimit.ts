@@ -90,7 +90,8 @@ export const rateLimit =
       const request = yield* HttpServerRequest.HttpServerRequest
       const path = request.url.split("?")[0] ?? ""
       if (!path.startsWith("/api/") || request.method === "OPTIONS") return yield* app
-      const auth = path.startsWith("/api/v1/auth/")
+      // Enrolment redeems a credential like a login does, so it gets the same strict budget.
+      const auth = path.startsWith("/api/v1/auth/") || path === "/api/v1/check-in/enrol"
       const limit = auth ? options.authPerMinute : options.perMinute
       if (limit <= 0) return yield* app
       const client = clientAddress(request, options.trustProxy) ?? "unknown"

@@ -1,7 +1,10 @@
-import { createHash } from "node:crypto"
+import { createHash, randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import {
+  CheckInDevices,
+  CheckIns,
+  CreateCheckinList,
   CreateEvent,
   CreatePromoCode,
   CreateTicketType,
@@ -41,6 +44,9 @@ export interface EventFixture {
   readonly version: string
   /** A file uploaded for the form and claimed by the fixture order. */
   readonly uploadId: string
+  /** A check-in list of the event, and a scanner device enrolled for it. */
+  readonly listId: string
+  readonly deviceId: string
 }
 
 /** A form that asks nothing mandatory, so any order can carry it: an organisation and an optional file. */
@@ -103,7 +109,19 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
       const forms = yield* FormSchemas
       const form = yield* forms.create(event.id, Schema.decodeUnknownSync(FormDefinitionSchema)(optionalForm))
       yield* forms.activate(event.id, form.version)
+      const list = yield* (yield* CheckIns).createList(
+        event,
+        Schema.decodeUnknownSync(CreateCheckinList)({ name: `Door ${label}` }),
+      )
+      const checkInDevices = yield* CheckInDevices
+      const enrolment = yield* checkInDevices.createEnrolmentCode(event, {
+        listId: list.id,
+        deviceName: `Door ${label}`,
+      })
+      const device = yield* checkInDevices.enrol(enrolment.code)
       return {
+        listId: list.id as string,
+        deviceId: device.deviceId as string,
         eventId: event.id as string,
         ticketTypeId: ticketType.id as string,
         promoCodeId: promo.id,
@@ -132,6 +150,8 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
     apiKeyId: seeded.key.id,
     version: seeded.version,
     uploadId,
+    listId: seeded.listId,
+    deviceId: seeded.deviceId,
   }
 }
 
@@ -215,6 +235,10 @@ export const send = async (server: { url: string }, request: RawRequest): Promis
     // A hung request fails as itself, with the request in the report, not as a test timeout.
     signal: AbortSignal.timeout(15_000),
   })
+  if (isEventStream(response)) {
+    await response.body?.cancel()
+    return { status: response.status, headers: response.headers, text: "", json: undefined }
+  }
   const text = await response.text()
   let json: unknown
   try {
@@ -224,6 +248,10 @@ export const send = async (server: { url: string }, request: RawRequest): Promis
   }
   return { status: response.status, headers: response.headers, text, json }
 }
+
+/** A server-sent event stream never ends by itself: callers that only need the status leave its body unread. */
+export const isEventStream = (response: Response) =>
+  response.headers.get("content-type")?.startsWith("text/event-stream") === true
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -335,6 +363,23 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
     refersToIds: true,
   }),
   "public.getOrder": (ids) => ({ headers: { "x-order-token": ids.orderToken }, refersToIds: true }),
+  "checkIn.lists": () => ({}),
+  "checkIn.createList": () => ({ body: { name: unique("Door"), reentry: true } }),
+  "checkIn.createEnrolmentCode": (ids) => ({
+    body: { listId: ids.listId, deviceName: unique("Door") },
+    refersToIds: true,
+  }),
+  "checkIn.devices": () => ({}),
+  "checkIn.revokeDevice": () => ({}),
+  "checkIn.enrol": () => ({ body: { code: "x".repeat(32) } }),
+  "checkIn.pack": (ids) => ({ query: { device: ids.deviceId }, refersToIds: true }),
+  "checkIn.checkInOnline": (ids) => ({
+    body: { id: randomUUID(), code: "SX1.not.a.code", listId: ids.listId },
+    refersToIds: true,
+  }),
+  "checkIn.sync": () => ({ body: { cursor: 0, checkIns: [] } }),
+  "checkIn.checkIns": () => ({}),
+  "checkIn.stream": () => ({}),
 }
 
 export const ruleKey = (rule: EndpointRule) => `${rule.group}.${rule.name}`
@@ -463,6 +508,8 @@ export const tenantRows = (server: TestServer, columns: Columns, scope: Scope) =
 
 /** The ids of a tenant that must never appear in another tenant's successful responses. */
 export const idsOf = (fixture: EventFixture) => [
+  fixture.listId,
+  fixture.deviceId,
   fixture.orgId,
   fixture.eventId,
   fixture.ticketTypeId,

@@ -138,7 +138,10 @@ export const api = async (
     },
     ...(payload === undefined ? {} : { body: payload }),
   })
-  const text = await response.text()
+  // A server-sent event stream never ends by itself: only its status and headers are of interest here.
+  const eventStream = response.headers.get("content-type")?.startsWith("text/event-stream") === true
+  if (eventStream) await response.body?.cancel()
+  const text = eventStream ? "" : await response.text()
   let body: unknown = null
   try {
     body = text ? JSON.parse(text) : null
