@@ -81,20 +81,39 @@ export const downloadPack = async (
   return new Uint8Array(await response.arrayBuffer())
 }
 
+/** A check-in as the API writes it: times are ISO-8601 strings there, epoch milliseconds inside. */
+interface WireCheckIn extends Omit<CheckIn, "deviceTime"> {
+  readonly deviceTime: string
+}
+
 export const syncCheckIns = async (
   device: { readonly eventId: string; readonly token: string },
   cursor: number,
   checkIns: ReadonlyArray<CheckIn>,
-): Promise<SyncAnswer> =>
-  json<SyncAnswer>(
+): Promise<SyncAnswer> => {
+  const answer = await json<Omit<SyncAnswer, "checkIns"> & { readonly checkIns: ReadonlyArray<WireCheckIn> }>(
     await fetch(api(`/events/${encodeURIComponent(device.eventId)}/check-ins/sync`), {
       method: "POST",
       headers: { authorization: `Bearer ${device.token}`, "content-type": "application/json" },
       // deviceId is not sent: the server takes it from the token.
       body: JSON.stringify({
         cursor,
-        checkIns: checkIns.map(({ id, ticketId, listId, deviceTime }) => ({ id, ticketId, listId, deviceTime })),
+        checkIns: checkIns.map(({ id, ticketId, listId, deviceTime }) => ({
+          id,
+          ticketId,
+          listId,
+          deviceTime: new Date(deviceTime).toISOString(),
+        })),
       }),
       cache: "no-store",
     }),
   )
+  const received: Array<CheckIn> = []
+  for (const c of answer.checkIns) {
+    const deviceTime = Date.parse(c.deviceTime)
+    // A record the merge cannot order would make devices disagree: refuse the answer rather than guess.
+    if (!Number.isFinite(deviceTime)) throw new Error(`sync answer has a check-in without a time: ${c.id}`)
+    received.push({ id: c.id, ticketId: c.ticketId, listId: c.listId, deviceId: c.deviceId, deviceTime })
+  }
+  return { ...answer, checkIns: received }
+}

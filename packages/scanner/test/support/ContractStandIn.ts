@@ -137,7 +137,7 @@ export class ContractStandIn {
     this.syncCalls++
     const body = route.request().postDataJSON() as {
       cursor: number
-      checkIns: ReadonlyArray<Omit<CheckIn, "deviceId">>
+      checkIns: ReadonlyArray<Omit<CheckIn, "deviceId" | "deviceTime"> & { deviceTime: string }>
     }
     const before = this.conflicts().length
     let accepted = 0
@@ -145,7 +145,9 @@ export class ContractStandIn {
     for (const c of body.checkIns) {
       if (this.stored.some((s) => s.id === c.id)) alreadyKnown++
       else {
-        this.stored.push({ ...c, deviceId: device.deviceId, seq: this.stored.length + 1 })
+        const deviceTime = Date.parse(c.deviceTime)
+        if (!Number.isFinite(deviceTime)) return this.problem(route, 400, "validation-failed")
+        this.stored.push({ ...c, deviceTime, deviceId: device.deviceId, seq: this.stored.length + 1 })
         accepted++
       }
     }
@@ -158,7 +160,9 @@ export class ContractStandIn {
         alreadyKnown,
         rejected: [],
         conflicts: this.conflicts().length - before,
-        checkIns: since.filter((s) => s.deviceId !== device.deviceId),
+        checkIns: since
+          .filter((s) => s.deviceId !== device.deviceId)
+          .map((s) => ({ ...s, deviceTime: new Date(s.deviceTime).toISOString() })),
         cursor: since.length === 0 ? body.cursor : since[since.length - 1]!.seq,
         more: false,
       }),

@@ -74,7 +74,9 @@ export const scanImage = async (page: Page, png: Buffer, name = "ticket.png") =>
     .locator('sratix-scanner-scan input[type="file"]')
     .setInputFiles({ name, mimeType: "image/png", buffer: png })
   const verdict = page.locator("sratix-scanner-result section.verdict")
-  await verdict.waitFor({ timeout: 20_000 })
+  const problem = page.locator("sratix-scanner-scan .error")
+  await verdict.or(problem).waitFor({ timeout: 30_000 })
+  if (await problem.isVisible()) throw new Error(`no verdict: ${await problem.textContent()}`)
   return {
     tone: await verdict.getAttribute("data-tone"),
     text: ((await verdict.textContent()) ?? "").replace(/\s+/g, " ").trim(),
