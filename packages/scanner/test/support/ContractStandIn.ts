@@ -41,6 +41,11 @@ export class ContractStandIn {
     await context.setOffline(offline)
   }
 
+  /** The raw pack keys handed out, in enrolment order (what a benchmark's baseline decrypts with). */
+  deviceKeys(): ReadonlyArray<Uint8Array> {
+    return [...this.devices.values()].map((d) => d.key)
+  }
+
   /** Check-ins the "server" holds. */
   checkIns(): ReadonlyArray<CheckIn> {
     return this.stored
