@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process"
-import * as path from "node:path"
-import { createInterface } from "node:readline"
+import type { ChildProcess } from "node:child_process"
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { engines } from "../../core/test/support/Databases.js"
-import { api, startTestServer, type TestServer, tokenFor } from "./support/TestServer.js"
+import { api, spawnServer, startTestServer, type TestServer, tokenFor } from "./support/TestServer.js"
 
 /**
  * Never oversell, over real HTTP: a rush of 1,000 buyers on 100 seats, on each engine and with two
@@ -70,33 +68,6 @@ const buyer =
     items: [{ ticketTypeId, quantity: 1 }],
     buyer: { email: `buyer${i}@rush.test`, name: `Buyer ${i}` },
     ...extra,
-  })
-
-const spawnServer = (databaseUrl: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--conditions", "source", "--import", "tsx", path.join(import.meta.dirname, "support", "child-server.mts")],
-      {
-        env: {
-          ...process.env,
-          PORT: "0",
-          HOST: "127.0.0.1",
-          DATABASE_URL: databaseUrl,
-          SRATIX_DATA_DIR: dataDir,
-          SRATIX_SECRET: "ab".repeat(32),
-          SRATIX_LOG_LEVEL: "error",
-          SRATIX_TEST_SWEEP_EVERY: "200 millis",
-        },
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    )
-    const timer = setTimeout(() => reject(new Error("child server did not start")), 60_000)
-    createInterface({ input: child.stdout! }).once("line", (line) => {
-      clearTimeout(timer)
-      resolve({ url: (JSON.parse(line) as { url: string }).url, child })
-    })
-    child.once("exit", (code) => reject(new Error(`child server exited with ${code}`)))
   })
 
 const expireAllHolds = (server: TestServer) =>

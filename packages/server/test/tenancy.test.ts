@@ -8,6 +8,7 @@ import {
   blankAttendees,
   createApiKey,
   type EventFixture,
+  enrolDevice,
   exampleFor,
   exampleRequest,
   fingerprint,
@@ -354,6 +355,7 @@ describe.each(engines)("tenant isolation on %s", (engine) => {
         if (nestedParams(rule).includes("apiKeyId")) {
           home = { ...home, apiKeyId: (await createApiKey(server, A.orgId, "staff", A.eventId)).id }
         }
+        if (nestedParams(rule).includes("deviceId")) home = { ...home, deviceId: await enrolDevice(server, A) }
         const request = exampleRequest(rule, home as never, exampleFor(rule, home), caller.headers)
         const response = await send(server, request)
         served++

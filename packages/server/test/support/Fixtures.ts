@@ -9,6 +9,7 @@ import {
   CreatePromoCode,
   CreateTicketType,
   Database,
+  type Event,
   Events,
   FormDefinitionSchema,
   FormSchemas,
@@ -113,12 +114,7 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
         event,
         Schema.decodeUnknownSync(CreateCheckinList)({ name: `Door ${label}` }),
       )
-      const checkInDevices = yield* CheckInDevices
-      const enrolment = yield* checkInDevices.createEnrolmentCode(event, {
-        listId: list.id,
-        deviceName: `Door ${label}`,
-      })
-      const device = yield* checkInDevices.enrol(enrolment.code)
+      const device = yield* enrolled(event, list.id, `Door ${label}`)
       return {
         listId: list.id as string,
         deviceId: device.deviceId as string,
@@ -154,6 +150,24 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
     deviceId: seeded.deviceId,
   }
 }
+
+const enrolled = (event: Event, listId: string, deviceName: string) =>
+  Effect.flatMap(CheckInDevices, (devices) =>
+    Effect.flatMap(devices.createEnrolmentCode(event, { listId: listId as never, deviceName }), (enrolment) =>
+      devices.enrol(enrolment.code),
+    ),
+  )
+
+/** A further scanner device enrolled for the fixture's list (a target for the revoke endpoint). */
+export const enrolDevice = (server: TestServer, fixture: EventFixture) =>
+  server
+    .run(
+      Effect.flatMap(Events, (events) => events.get(fixture.eventId as never)).pipe(
+        Effect.flatMap((event) => enrolled(event, fixture.listId, unique("Door"))),
+        Effect.orDie,
+      ),
+    )
+    .then((device) => device.deviceId as string)
 
 /** Places an order of two seats through the public endpoint, as a buyer would; `answers` are the first attendee's. */
 export const placeOrder = async (
@@ -508,8 +522,6 @@ export const tenantRows = (server: TestServer, columns: Columns, scope: Scope) =
 
 /** The ids of a tenant that must never appear in another tenant's successful responses. */
 export const idsOf = (fixture: EventFixture) => [
-  fixture.listId,
-  fixture.deviceId,
   fixture.orgId,
   fixture.eventId,
   fixture.ticketTypeId,
@@ -517,6 +529,8 @@ export const idsOf = (fixture: EventFixture) => [
   fixture.orderId,
   fixture.apiKeyId,
   fixture.uploadId,
+  fixture.listId,
+  fixture.deviceId,
 ]
 
 /**

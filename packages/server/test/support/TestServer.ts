@@ -1,6 +1,8 @@
+import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { createInterface } from "node:readline"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import {
   Caller,
@@ -154,3 +156,39 @@ export const api = async (
     body: body as Record<string, unknown> & { [k: string]: any },
   }
 }
+
+/**
+ * A server in its own process (support/child-server.mts) on the given database, for tests that need
+ * several instances; `env` adds to or overrides its environment (REDIS_URL, SRATIX_SECRET).
+ */
+export const spawnServer = (
+  databaseUrl: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--conditions", "source", "--import", "tsx", path.join(import.meta.dirname, "child-server.mts")],
+      {
+        env: {
+          ...process.env,
+          PORT: "0",
+          HOST: "127.0.0.1",
+          DATABASE_URL: databaseUrl,
+          SRATIX_DATA_DIR: dataDir,
+          SRATIX_SECRET: "ab".repeat(32),
+          SRATIX_LOG_LEVEL: "error",
+          SRATIX_TEST_SWEEP_EVERY: "200 millis",
+          ...env,
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    )
+    const timer = setTimeout(() => reject(new Error("child server did not start")), 60_000)
+    createInterface({ input: child.stdout! }).once("line", (line) => {
+      clearTimeout(timer)
+      resolve({ url: (JSON.parse(line) as { url: string }).url, child })
+    })
+    child.once("exit", (code) => reject(new Error(`child server exited with ${code}`)))
+  })
