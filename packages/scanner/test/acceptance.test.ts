@@ -171,8 +171,16 @@ describe("scanner PWA", () => {
     await page.getByText("2 waiting to sync").waitFor()
     expect(desk.checkIns()).toHaveLength(0)
 
+    // The network is back but the server is in trouble: staff see it, the queue stays, scanning goes on.
+    desk.failSyncWith = 503
     await desk.setOffline(device, false)
+    await page.getByText(/Sync failed \(unavailable\); it will be retried/).waitFor({ timeout: 20_000 })
+    await page.getByText("2 waiting to sync").waitFor()
+    expect(desk.checkIns()).toHaveLength(0)
+    desk.failSyncWith = null
+    await page.getByRole("button", { name: "Sync now" }).click()
     await page.getByText("All check-ins synced").waitFor({ timeout: 20_000 })
+    expect(await page.getByText(/Sync failed/).count()).toBe(0)
     expect(
       desk
         .checkIns()

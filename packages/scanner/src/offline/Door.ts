@@ -51,6 +51,8 @@ export class Door extends EventTarget {
   queued = 0
   syncing = false
   lastSync: SyncReport | null = null
+  /** Why the last sync failed while the network was up (the server refused or erred); null once one succeeds. */
+  syncProblem: string | null = null
   /** Milliseconds from stored pack to ready to scan at the last start (docs/benchmarks.md). */
   readyMs: number | null = null
   private envelopes = 0
@@ -297,8 +299,11 @@ export class Door extends EventTarget {
         answer = await syncCheckIns({ ...enrolment, token }, cursor, batch)
       } catch (cause) {
         if (cause instanceof ApiRefusal && cause.status === 401) return this.revoked()
+        // Offline is the normal case at a door and needs no message; anything else staff should see.
+        if (!isOffline(cause)) this.syncProblem = cause instanceof Error ? cause.message : String(cause)
         throw cause
       }
+      this.syncProblem = null
       // Everything sent was stored, already known, or refused for good (unknown ticket, reused id): none is resent.
       await this.vault.dequeue(batch.map((c) => c.id))
       await this.vault.remember(answer.checkIns)

@@ -25,6 +25,8 @@ export class ContractStandIn {
   /** When set, every pack served has one byte changed at this offset from the end. */
   tamperByte: number | null = null
   syncCalls = 0
+  /** When set, sync answers this status with a problem (a server in trouble). */
+  failSyncWith: number | null = null
 
   constructor(readonly venue: Venue) {}
 
@@ -140,6 +142,7 @@ export class ContractStandIn {
     const device = this.device(route)
     if (device === undefined) return this.problem(route, 401, "unauthorized")
     this.syncCalls++
+    if (this.failSyncWith !== null) return this.problem(route, this.failSyncWith, "unavailable")
     const body = route.request().postDataJSON() as {
       cursor: number
       checkIns: ReadonlyArray<Omit<CheckIn, "deviceId" | "deviceTime"> & { deviceTime: string }>

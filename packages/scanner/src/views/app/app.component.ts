@@ -191,6 +191,7 @@ export class SratixScannerApp extends LitElement {
       <button type="button" class="secondary" ?disabled=${!this.online || door.syncing} @click=${() => door.sync().catch(() => undefined)}>
         ${t(locale, "syncNow")}
       </button>
+      ${door.syncProblem ? html`<p class="problem" role="alert">${t(locale, "syncFailed", { detail: door.syncProblem })}</p>` : nothing}
       <p class="meta">
         ${door.enrolment ? t(locale, "device", { name: door.enrolment.deviceName }) : nothing}
         ${index ? html` · ${t(locale, "packInfo", { list: index.list.name, count: index.attendees.size, version: index.version })}` : nothing}

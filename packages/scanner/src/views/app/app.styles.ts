@@ -46,6 +46,11 @@ export const appStyles = css`
   .status button {
     margin-inline-start: auto;
   }
+  .problem {
+    width: 100%;
+    color: #ffb3b8;
+    font-weight: 600;
+  }
   .meta {
     color: var(--sratix-scanner-muted);
     font-size: 1rem;
