@@ -115,6 +115,21 @@ describe("scanner PWA with the server's check-in endpoints", () => {
       expect(verdict.text).toMatch(/Already in at \d\d:\d\d on “Door A”/)
       await nextTicket(page)
     }
+    // Reconnecting also fetched a delta pack from the server, opened it and kept it beside the full pack.
+    const envelopes = await doors[0].evaluate(
+      () =>
+        new Promise<ReadonlyArray<number | null>>((resolve) => {
+          const open = indexedDB.open("sratix-scanner")
+          open.onsuccess = () => {
+            const all = open.result.transaction("packs").objectStore("packs").getAll()
+            all.onsuccess = () => resolve(all.result.map((p: { baseVersion: number | null }) => p.baseVersion))
+          }
+        }),
+    )
+    expect(envelopes[0]).toBeNull()
+    expect(envelopes.length).toBeGreaterThanOrEqual(2)
+    expect(envelopes.slice(1).every((base) => typeof base === "number")).toBe(true)
+    expect(await doors[0].locator("sratix-scanner-app .notice").count()).toBe(0)
     const listed = await api(stack.server, "GET", `/events/${seeded.eventId}/check-ins`, { token: admin })
     expect(listed.status).toBe(200)
     const entries = listed.body as unknown as ReadonlyArray<{
