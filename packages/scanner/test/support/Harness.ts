@@ -3,9 +3,10 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { BrowserContext, Page } from "playwright-core"
+import { chromium } from "playwright-core"
 import { build } from "vite"
 import { startTestServer, type TestServer } from "../../../server/test/support/TestServer.js"
-import { launchChromium } from "../../../widgets/test/support/Chromium.js"
+import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from "../../../widgets/test/support/Chromium.js"
 
 const scannerRoot = fileURLToPath(new URL("../../", import.meta.url))
 
@@ -25,6 +26,8 @@ export interface ScannerStack {
   readonly dir: string
   /** A new scanner device: its own Chromium profile (IndexedDB, service worker, cache). */
   readonly device: () => Promise<BrowserContext & { dispose: () => Promise<void> }>
+  /** A device whose camera is Chromium's fake camera playing `video` (a Y4M file), camera permission granted. */
+  readonly deviceWithCamera: (video: Buffer) => Promise<BrowserContext & { dispose: () => Promise<void> }>
   readonly stop: () => Promise<void>
 }
 
@@ -44,6 +47,31 @@ export const startScannerStack = async (): Promise<ScannerStack> => {
       const context = await launchChromium({ width: 420, height: 900 })
       devices.push(context)
       return context
+    },
+    deviceWithCamera: async (video) => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), "sratix-camera-"))
+      const file = path.join(folder, "camera.y4m")
+      fs.writeFileSync(file, video)
+      const context = await chromium.launchPersistentContext(path.join(folder, "profile"), {
+        executablePath: CHROMIUM_PATH,
+        headless: true,
+        args: [
+          ...CHROMIUM_ARGS,
+          "--use-fake-device-for-media-stream",
+          "--use-fake-ui-for-media-stream",
+          `--use-file-for-fake-video-capture=${file}`,
+        ],
+        viewport: { width: 420, height: 900 },
+        permissions: ["camera"],
+      })
+      const device = Object.assign(context, {
+        dispose: async () => {
+          await context.close()
+          fs.rmSync(folder, { recursive: true, force: true })
+        },
+      })
+      devices.push(device)
+      return device
     },
     stop: async () => {
       await Promise.all(devices.map((d) => d.dispose()))

@@ -120,3 +120,30 @@ export class Venue {
 /** A QR code of `text` as a PNG, the way a phone screen or a printed badge shows it. */
 export const qrPng = (text: string): Promise<Buffer> =>
   QRCode.toBuffer(text, { type: "png", errorCorrectionLevel: "M", margin: 4, scale: 6 })
+
+/**
+ * A short Y4M video (raw YUV 4:2:0) of a QR code of `text`: what Chromium's fake camera plays with
+ * `--use-file-for-fake-video-capture`, so the camera path (getUserMedia → html5-qrcode) runs for real.
+ */
+export const qrVideo = (text: string, frames = 10): Buffer => {
+  const qr = QRCode.create(text, { errorCorrectionLevel: "M" })
+  const scale = 4
+  // A wide quiet zone, as when a badge is held a little away from the camera.
+  const margin = 16
+  const side = (qr.modules.size + 2 * margin) * scale
+  const size = side + (side % 2)
+  const luma = Buffer.alloc(size * size, 235)
+  for (let y = 0; y < qr.modules.size; y++) {
+    for (let x = 0; x < qr.modules.size; x++) {
+      if (!qr.modules.get(y, x)) continue
+      for (let dy = 0; dy < scale; dy++) {
+        const row = ((y + margin) * scale + dy) * size + (x + margin) * scale
+        luma.fill(16, row, row + scale)
+      }
+    }
+  }
+  const chroma = Buffer.alloc((size / 2) * (size / 2) * 2, 128)
+  const header = Buffer.from(`YUV4MPEG2 W${size} H${size} F10:1 Ip A1:1 C420jpeg\n`)
+  const frame = Buffer.concat([Buffer.from("FRAME\n"), luma, chroma])
+  return Buffer.concat([header, ...Array.from({ length: frames }, () => frame)])
+}

@@ -9,6 +9,12 @@ import { scanStyles } from "./scan.styles.js"
 /** The light-DOM element html5-qrcode draws into (it looks elements up by id, which shadow roots hide). */
 export const READER_ELEMENT_ID = "sratix-reader"
 
+/** The decoding area: 80 % of the shorter side of the camera view, at least the library's 50 px minimum. */
+const boxFor = (width: number, height: number) => {
+  const side = Math.max(50, Math.floor(Math.min(width, height) * 0.8))
+  return { width: side, height: side }
+}
+
 /**
  * The scanning screen: camera, an image file (the same decoder; also how tests scan), a typed code,
  * and manual search by name or e-mail for a guest without their code.
@@ -104,7 +110,8 @@ export class SratixScannerScan extends LitElement {
       const reader = await this.qrReader()
       await reader.start(
         { facingMode: "environment" },
-        { fps: 10, qrbox: { width: 260, height: 260 } },
+        // The box scales with the view: a printed A6 badge held close fills most of the frame.
+        { fps: 10, qrbox: (width, height) => boxFor(width, height) },
         (text) => {
           if (!this.paused) this.emitCode(text)
         },
