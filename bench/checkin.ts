@@ -8,11 +8,43 @@
  * - merging 10,000 queued check-ins from 5 devices in syncs of 500 (`CheckInState.merge`) vs copying
  *   them into a Map.
  *
- * Not measured here yet: building the pack from the database and the SQL batch sync (CheckIns.sync).
+ * Then the same against a database (SQLite in a temp folder, or SRATIX_BENCH_DATABASE_URL=mysql://…):
  *
- *   npm run bench:checkin          # knobs: SRATIX_BENCH_ATTENDEES (50000), SRATIX_BENCH_SCANS (5000)
+ * - pack generation for 50,000 attendees from the database (`CheckInPacks.build`: query, attention
+ *   flags, e-mail digests, seal) vs reading the same rows and `JSON.stringify` of them;
+ * - per-scan decision p99 over that generated pack vs the signature check alone;
+ * - sync of 10,000 queued check-ins from 5 devices in batches of 500 (`CheckIns.sync`: lock, dedupe,
+ *   merge, conflict audit, answer) vs bare multi-row INSERTs of the same rows in transactions of 500.
+ *
+ *   npm run bench:checkin          # knobs: SRATIX_BENCH_ATTENDEES (50000), SRATIX_BENCH_SCANS (5000),
+ *                                  # SRATIX_BENCH_DATABASE_URL (default: a temp SQLite file)
  */
 import { generateKeyPairSync, randomUUID, sign } from "node:crypto"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { SqlClient } from "@effect/sql"
+import {
+  Caller,
+  CheckInDevices,
+  CheckInPacks,
+  CheckIns,
+  CoreServices,
+  CreateCheckinList,
+  CreateEvent,
+  CreateTicketType,
+  Events,
+  environmentLayer,
+  loadEnvironment,
+  migrate,
+  Orders,
+  Organizations,
+  SigningKeys,
+  Tickets,
+  TicketTypes,
+  uuidv7,
+  withCaller,
+} from "@sratix/core"
 import {
   type CheckIn,
   CheckInState,
@@ -23,6 +55,7 @@ import {
   sealPack,
   verifyTicketCode,
 } from "@sratix/core/offline"
+import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 
 const ATTENDEES = Number(process.env.SRATIX_BENCH_ATTENDEES ?? 50_000)
 const SCANS = Number(process.env.SRATIX_BENCH_SCANS ?? 5_000)
@@ -149,4 +182,243 @@ console.log(
     `merge 10,000 check-ins from 5 devices in syncs of 500: ${ms(mergeMs)} (${report.mergePerSecond}/s; Map copy ${ms(mapMs)})`,
   ].join("\n"),
 )
-console.log(JSON.stringify(report))
+
+// ---------------------------------------------------------------------------------------------
+// From the database
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sratix-bench-checkin-"))
+const secret = "bench-secret-0123456789abcdef-0123456789"
+const environment = loadEnvironment({
+  SRATIX_DATA_DIR: dataDir,
+  SRATIX_SECRET: secret,
+  ...(process.env.SRATIX_BENCH_DATABASE_URL ? { DATABASE_URL: process.env.SRATIX_BENCH_DATABASE_URL } : {}),
+})
+const runtime = ManagedRuntime.make(
+  Layer.mergeAll(
+    CoreServices.pipe(Layer.provideMerge(environmentLayer(environment, new TextEncoder().encode(secret)))),
+    Caller.layerSystem("bench"),
+  ),
+)
+const runDb = <A, E>(effect: Effect.Effect<A, E, ManagedRuntime.ManagedRuntime.Context<typeof runtime>>) =>
+  runtime.runPromise(Effect.orDie(effect))
+
+await runDb(migrate)
+const seeded = await runDb(
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const org = yield* (yield* Organizations).create({ name: "Bench", slug: `bench-${Date.now()}` })
+    const events = yield* Events
+    const draft = yield* events.create(
+      org.id,
+      Schema.decodeUnknownSync(CreateEvent)({
+        slug: "door-rush",
+        name: "Door rush",
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        endsAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      }),
+    )
+    const event = yield* events.update(draft.id, { status: "published" })
+    const types = yield* TicketTypes
+    const general = yield* types.create(
+      event,
+      Schema.decodeUnknownSync(CreateTicketType)({ name: "General", priceMinor: 0, capacity: 100_000 }),
+    )
+    const vip = yield* types.create(
+      event,
+      Schema.decodeUnknownSync(CreateTicketType)({ name: "VIP", priceMinor: 0, capacity: 100_000 }),
+    )
+    const placed = yield* (yield* Orders)
+      .place(event.id, {
+        items: [{ ticketTypeId: general.id, quantity: 1 }],
+        buyer: { email: "bench@example.com", name: "Bench" },
+        locale: "en",
+      })
+      .pipe(withCaller(Caller.anonymous))
+    const [template] = yield* (yield* Tickets).issueForOrder(placed.order.id)
+    const signer = yield* (yield* SigningKeys).activeSigner(event)
+    const indexes = new Map([general.id, vip.id].sort().map((id, i) => [id as string, i]))
+    // 50,000 tickets of one order, written in bulk: the bench is about reading them, not selling them.
+    const codes: Array<string> = []
+    const created = Date.now()
+    for (let start = 1; start < ATTENDEES; start += 1_000) {
+      const rows = []
+      for (let i = start; i < Math.min(start + 1_000, ATTENDEES); i++) {
+        const id = uuidv7(created + i)
+        const typeId = i % 50 === 0 ? vip.id : general.id
+        const code = encodeTicketCode(
+          { kid: signer.kid, eventId: event.id, ticketId: id, ticketTypeIndex: indexes.get(typeId)! },
+          signer.sign,
+        )
+        codes.push(code)
+        rows.push({
+          id,
+          orgId: event.orgId,
+          eventId: event.id,
+          orderId: placed.order.id,
+          seatIndex: i,
+          ticketTypeId: typeId,
+          attendeeName: `Attendee Number ${i} Lastname`,
+          attendeeEmail: `attendee${i}@example.com`,
+          status: i % 100 === 0 ? "void" : "valid",
+          code,
+          keyId: signer.kid,
+          voidReason: null,
+          voidedAt: null,
+          createdAt: created,
+          updatedAt: created,
+        })
+      }
+      yield* sql`INSERT INTO tickets ${sql.insert(rows)}`.pipe(sql.withTransaction)
+    }
+    const list = yield* (yield* CheckIns).createList(
+      event,
+      Schema.decodeUnknownSync(CreateCheckinList)({
+        name: "Main door",
+        attention: { ticketTypes: [{ ticketTypeId: vip.id, flag: "vip" }], fields: [] },
+      }),
+    )
+    const devices = yield* CheckInDevices
+    const enrolled = yield* Effect.forEach([1, 2, 3, 4, 5], (n) =>
+      Effect.flatMap(devices.createEnrolmentCode(event, { listId: list.id, deviceName: `Door ${n}` }), (c) =>
+        devices.enrol(c.code).pipe(withCaller(Caller.anonymous)),
+      ),
+    )
+    const ids = yield* sql<{ id: string }>`SELECT id FROM tickets WHERE event_id = ${event.id} AND status = 'valid'`
+    return { event, list, enrolled, codes: [template!.code, ...codes], ticketIds: ids.map((r) => r.id) }
+  }),
+)
+const { event, list, enrolled } = seeded
+const device = enrolled[0]!
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const buildTimes: Array<number> = []
+let built: Awaited<ReturnType<typeof buildPack>> | undefined
+const buildPack = () =>
+  runDb(Effect.flatMap(CheckInPacks, (packs) => packs.build(event, list.id, { deviceId: device.deviceId })))
+for (let i = 0; i < 3; i++) {
+  const [result, took] = await time(buildPack)
+  built = result
+  buildTimes.push(took)
+}
+const readTimes: Array<number> = []
+for (let i = 0; i < 3; i++) {
+  const [, took] = await time(() =>
+    runDb(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        Effect.map(
+          sql`SELECT id, ticket_type_id, attendee_name, attendee_email, status FROM tickets WHERE event_id = ${event.id}`,
+          (rows) => JSON.stringify(rows),
+        ),
+      ),
+    ),
+  )
+  readTimes.push(took)
+}
+const dbKey = Buffer.from(device.packKey, "base64url")
+const openedDb = await openPack(built!.bytes, { deviceId: device.deviceId, eventId: event.id, key: dbKey }, Date.now())
+if (!openedDb.ok) throw new Error(`generated pack refused: ${openedDb.reason}`)
+const dbIndex = new ScanIndex(openedDb.pack)
+const dbCodes = Array.from({ length: SCANS }, (_, i) => seeded.codes[(i * 7919) % seeded.codes.length]!)
+const scanAt = Date.now()
+for (const code of dbCodes.slice(0, 200)) await dbIndex.decide(code, scanAt)
+const dbDecide: Array<number> = []
+const dbVerify: Array<number> = []
+for (const code of dbCodes) {
+  let start = performance.now()
+  await verifyTicketCode(code, { eventId: event.id, keys: openedDb.pack.keys, graceMs: 0, now: scanAt })
+  dbVerify.push(performance.now() - start)
+  start = performance.now()
+  await dbIndex.decide(code, scanAt)
+  dbDecide.push(performance.now() - start)
+}
+dbDecide.sort((a, b) => a - b)
+dbVerify.sort((a, b) => a - b)
+
+// 10,000 queued check-ins, 2,000 per device, sent in batches of 500 with the devices taking turns;
+// every tenth ticket is admitted by two devices, so conflicts are found and audited as in a real rush.
+const SYNC_BATCH = 500
+const perDevice = 2_000
+const queues = enrolled.map((d, n) =>
+  Array.from({ length: perDevice }, (_, i) => ({
+    id: randomUUID(),
+    ticketId: seeded.ticketIds[(i % 10 === 0 ? i : n * perDevice + i) % seeded.ticketIds.length]!,
+    listId: list.id,
+    deviceTime: scanAt + i * 50 + n,
+    deviceId: d.deviceId,
+  })),
+)
+let conflicts = 0
+const cursors = enrolled.map(() => 0)
+const [, syncMs] = await time(async () => {
+  for (let at = 0; at < perDevice; at += SYNC_BATCH) {
+    for (const [n, queue] of queues.entries()) {
+      const batch = queue.slice(at, at + SYNC_BATCH)
+      const answer = await runDb(
+        Effect.flatMap(CheckIns, (c) =>
+          c.sync(event, {
+            deviceId: batch[0]!.deviceId,
+            cursor: cursors[n]!,
+            checkIns: batch.map(({ deviceId: _, ...c }) => c as never),
+          }),
+        ),
+      )
+      conflicts += answer.conflicts
+      cursors[n] = answer.cursor
+    }
+  }
+})
+const [, insertMs] = await time(async () => {
+  let seq = 1_000_000_000
+  for (let at = 0; at < perDevice; at += SYNC_BATCH) {
+    for (const queue of queues) {
+      const rows = queue.slice(at, at + SYNC_BATCH).map((c) => ({
+        id: randomUUID(),
+        orgId: event.orgId,
+        eventId: event.id,
+        listId: c.listId,
+        ticketId: c.ticketId,
+        deviceId: c.deviceId,
+        deviceTime: c.deviceTime,
+        seq: seq++,
+        receivedAt: scanAt,
+        createdAt: scanAt,
+        updatedAt: scanAt,
+      }))
+      await runDb(
+        Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql`INSERT INTO check_ins ${sql.insert(rows)}`.pipe(sql.withTransaction),
+        ),
+      )
+    }
+  }
+})
+await runtime.dispose()
+fs.rmSync(dataDir, { recursive: true, force: true })
+
+const database = {
+  engine: environment.databaseUrl.startsWith("mysql") ? "mysql" : "sqlite",
+  packFromDbMs: Number(median(buildTimes).toFixed(1)),
+  baselineReadRowsMs: Number(median(readTimes).toFixed(1)),
+  packFromDbRatio: Number((median(buildTimes) / median(readTimes)).toFixed(2)),
+  packFromDbBytes: built!.bytes.length,
+  packFromDbAttendees: built!.attendees,
+  packFromDbRevoked: built!.revoked,
+  decideP99OverDbPackMs: Number(pct(dbDecide, 0.99).toFixed(3)),
+  baselineVerifyP99DbMs: Number(pct(dbVerify, 0.99).toFixed(3)),
+  sync10kMs: Number(syncMs.toFixed(0)),
+  syncPerSecond: Math.round(10_000 / (syncMs / 1000)),
+  syncConflicts: conflicts,
+  baselineInsert10kMs: Number(insertMs.toFixed(0)),
+  syncRatio: Number((syncMs / insertMs).toFixed(2)),
+}
+console.log(
+  [
+    `from the database (${database.engine}): pack for ${built!.attendees} attendees, ${built!.revoked} revoked, ` +
+      `${(built!.bytes.length / 1e6).toFixed(2)} MB in ${ms(database.packFromDbMs)} median of 3 ` +
+      `(reading the rows + JSON.stringify ${ms(database.baselineReadRowsMs)}; ratio ${database.packFromDbRatio})`,
+    `per-scan decision over the generated pack: p99 ${ms(database.decideP99OverDbPackMs)} (signature alone p99 ${ms(database.baselineVerifyP99DbMs)})`,
+    `sync of 10,000 check-ins from 5 devices in batches of ${SYNC_BATCH}: ${ms(syncMs)} (${database.syncPerSecond}/s, ` +
+      `${conflicts} conflicts audited; bare INSERTs ${ms(insertMs)}; ratio ${database.syncRatio})`,
+  ].join("\n"),
+)
+console.log(JSON.stringify({ ...report, database }))

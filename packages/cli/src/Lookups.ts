@@ -1,5 +1,5 @@
 import { Errors } from "@oclif/core"
-import { EventId, NotFound, Organizations, OrgId } from "@sratix/core"
+import { CheckIns, EventId, NotFound, Organizations, OrgId } from "@sratix/core"
 import { Effect, Schema } from "effect"
 import { ExitCode } from "./Failures.js"
 
@@ -45,4 +45,22 @@ export const resolveOrganization = (slugOrId: string) =>
     const found = (yield* listOrganizations).find((org) => org.slug === slugOrId)
     if (found) return found
     return yield* new NotFound({ detail: `No organisation with slug "${slugOrId}"`, resource: "organization" })
+  })
+
+/** `--list` takes a check-in list id or its name within the event; a name two lists share must be given as an id. */
+export const requireCheckinList = (eventId: EventId, idOrName: string) =>
+  Effect.gen(function* () {
+    const lists = yield* Effect.flatMap(CheckIns, (checkIns) => checkIns.lists(eventId))
+    const byId = lists.find((l) => l.id === idOrName)
+    if (byId) return byId
+    const named = lists.filter((l) => l.name === idOrName)
+    if (named.length === 1) return named[0]!
+    const known = lists.map((l) => `"${l.name}" (${l.id})`).join(", ") || "none yet"
+    return yield* new NotFound({
+      detail:
+        named.length > 1
+          ? `Several check-in lists are named "${idOrName}": give the id (${known})`
+          : `No check-in list "${idOrName}" in this event; its lists: ${known}`,
+      resource: "checkin-list",
+    })
   })

@@ -323,3 +323,21 @@ describe.skipIf(!engines.includes("mysql") || redisUrl === undefined)(
     }, 120_000)
   },
 )
+
+describe("check-in stream and shutdown", () => {
+  it("closing the server ends open streams instead of waiting for them", async () => {
+    const server = await startTestServer("sqlite")
+    try {
+      const orgId = await seedOrg(server, "Stop")
+      const { eventId } = await seedEvent(server, orgId, "Stop")
+      const stream = await openStream(server.url, eventId, await tokenFor(server, "staff", { orgId, eventId }))
+      await stream.until((frames) => frames.some((f) => f.includes(": connected")))
+      const started = Date.now()
+      await server.close()
+      expect(Date.now() - started).toBeLessThan(10_000)
+      await expect(stream.until(() => false, 5_000)).rejects.toThrow(/stream ended/)
+    } finally {
+      await server.stop().catch(() => {})
+    }
+  }, 60_000)
+})

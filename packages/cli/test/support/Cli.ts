@@ -4,6 +4,8 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { Layer, ManagedRuntime } from "effect"
+import { Caller, CoreServices, environmentLayer, loadEnvironment } from "../../../core/src/index.js"
 
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export const bin = path.join(packageRoot, "bin", "run.js")
@@ -112,3 +114,19 @@ export const expectOneLineError = (result: CliResult) => {
   }
   return lines[0]!
 }
+
+/** Core services on the data folder a CLI test runs against, as the system caller, for setup and checks. */
+export const coreRuntime = (dataDir: string, secret: string) =>
+  ManagedRuntime.make(
+    Layer.mergeAll(
+      CoreServices.pipe(
+        Layer.provideMerge(
+          environmentLayer(
+            loadEnvironment({ SRATIX_DATA_DIR: dataDir, SRATIX_SECRET: secret }),
+            new TextEncoder().encode(secret),
+          ),
+        ),
+      ),
+      Caller.layerSystem("test"),
+    ),
+  )

@@ -1,5 +1,5 @@
 import { CheckInRecord } from "@sratix/core"
-import { Context, Effect, Layer, PubSub, type Queue, Schema, type Scope, Stream } from "effect"
+import { Context, Deferred, Effect, Layer, PubSub, type Queue, Schema, type Scope, Stream } from "effect"
 import { Redis } from "ioredis"
 import type { Logger } from "../http/RequestLog.js"
 
@@ -24,6 +24,11 @@ export class CheckInFeed extends Context.Tag("sratix/server/CheckInFeed")<
     readonly publish: (eventId: string, records: ReadonlyArray<CheckInRecord>) => Effect.Effect<void>
     /** The event's items from now on; the subscription is live once the effect has run. */
     readonly subscribe: (eventId: string) => Effect.Effect<Stream.Stream<FeedItem>, never, Scope.Scope>
+    /**
+     * Completes when the server shuts down: open streams end with it, or the HTTP server's close would
+     * wait for them forever.
+     */
+    readonly closing: Effect.Effect<void>
   }
 >() {
   static readonly memory = Layer.scoped(
@@ -33,6 +38,7 @@ export class CheckInFeed extends Context.Tag("sratix/server/CheckInFeed")<
       return CheckInFeed.of({
         publish: (eventId, records) => PubSub.publishAll(hub, toItems(eventId, records)).pipe(Effect.asVoid),
         subscribe: (eventId) => subscribeTo(hub, eventId),
+        closing: yield* closingSignal,
       })
     }),
   )
@@ -78,10 +84,18 @@ export class CheckInFeed extends Context.Tag("sratix/server/CheckInFeed")<
                   ),
                 ),
           subscribe: (eventId) => subscribeTo(hub, eventId),
+          closing: yield* closingSignal,
         })
       }),
     )
 }
+
+/** A signal completed when the layer's scope closes, before the hub shuts down. */
+const closingSignal = Effect.gen(function* () {
+  const closed = yield* Deferred.make<void>()
+  yield* Effect.addFinalizer(() => Deferred.succeed(closed, undefined))
+  return Deferred.await(closed)
+})
 
 const toItems = (eventId: string, records: ReadonlyArray<CheckInRecord>): Array<FeedItem> =>
   records.map((r) => ({ eventId, seq: r.seq, json: JSON.stringify(encodeRecord(r)) }))

@@ -34,7 +34,10 @@ export const CheckInLive = HttpApiBuilder.group(SratixApi, "checkIn", (handlers)
             ),
           ),
         ),
-      ).pipe(Stream.map((text) => encoder.encode(text)))
+      ).pipe(
+        Stream.interruptWhen(feed.closing),
+        Stream.map((text) => encoder.encode(text)),
+      )
 
     return handlers
       .handle("lists", ({ path }) => checkIns.lists(path.eventId))
