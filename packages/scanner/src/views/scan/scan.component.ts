@@ -15,6 +15,17 @@ const boxFor = (width: number, height: number) => {
   return { width: side, height: side }
 }
 
+/** The image redrawn at `scale` (smoothing off, so QR modules keep sharp edges). */
+const rescaled = async (file: File, scale: number): Promise<File> => {
+  const bitmap = await createImageBitmap(file)
+  const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale))
+  const context = canvas.getContext("2d")!
+  context.imageSmoothingEnabled = false
+  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
+  bitmap.close()
+  return new File([await canvas.convertToBlob({ type: "image/png" })], file.name, { type: "image/png" })
+}
+
 /**
  * The scanning screen: camera, an image file (the same decoder; also how tests scan), a typed code,
  * and manual search by name or e-mail for a guest without their code.
@@ -140,12 +151,18 @@ export class SratixScannerScan extends LitElement {
     if (file === undefined) return
     this.problem = null
     await this.stopCamera()
-    try {
-      const reader = await this.qrReader()
-      this.emitCode(await reader.scanFile(file, false))
-    } catch {
-      this.problem = t(this.locale, "noCode")
+    const reader = await this.qrReader()
+    // The decoder misses some images at their own size; the same picture redrawn larger or smaller
+    // usually decodes, so a photo is tried at a few scales before staff are told there is no code.
+    for (const scale of [1, 1.5, 0.75, 2]) {
+      try {
+        this.emitCode(await reader.scanFile(scale === 1 ? file : await rescaled(file, scale), false))
+        return
+      } catch {
+        // Try the next scale.
+      }
     }
+    this.problem = t(this.locale, "noCode")
   }
 
   private typed(event: SubmitEvent) {
