@@ -39,6 +39,7 @@ import { PaymentsLive, WebhooksLive } from "./payments/Http.js"
 import { PaymentReturnPagesLive } from "./payments/ReturnPages.js"
 import { PromoCodesLive } from "./promoCodes/Http.js"
 import { PublicLive } from "./public/Http.js"
+import { scannerAssets } from "./scanner/Static.js"
 import { TicketTypesLive } from "./ticketTypes/Http.js"
 import { widgetAssets } from "./widgets/Static.js"
 
@@ -203,6 +204,7 @@ export const serverLayer = (options: ServerOptions & { readonly secret: Uint8Arr
     Layer.provide(LandingLive),
     Layer.provide(PaymentReturnPagesLive),
     Layer.provide(widgetAssets()),
+    Layer.provide(scannerAssets()),
     Layer.provide(openApiJson),
     Layer.provide(AuthorizationLive(rules, { trustProxy: environment.trustProxy })),
     Layer.provide(rateLimits),

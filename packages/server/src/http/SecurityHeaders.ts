@@ -10,11 +10,19 @@ const common = {
 const apiPolicy = "default-src 'none'; frame-ancestors 'none'"
 const pagePolicy = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
 
+/**
+ * Adds the common headers. A route that sets its own `content-security-policy` or
+ * `permissions-policy` keeps it (the scanner app needs the camera and `blob:` images); every
+ * other response gets the strict defaults.
+ */
 export const withSecurityHeaders = (response: HttpServerResponse.HttpServerResponse) => {
   const contentType =
     response.headers["content-type"] ?? (response.body._tag === "Uint8Array" ? response.body.contentType : "")
+  const own = response.headers
   return HttpServerResponse.setHeaders(response, {
     ...common,
-    "content-security-policy": contentType.startsWith("text/html") ? pagePolicy : apiPolicy,
+    "permissions-policy": own["permissions-policy"] ?? common["permissions-policy"],
+    "content-security-policy":
+      own["content-security-policy"] ?? (contentType.startsWith("text/html") ? pagePolicy : apiPolicy),
   })
 }

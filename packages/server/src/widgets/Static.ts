@@ -9,13 +9,14 @@ import { problemResponse } from "../http/Problems.js"
 /** `packages/widgets/dist`, reached the same way from `src/widgets/` (tsx) and `dist/widgets/` (built). */
 export const defaultWidgetsDir = fileURLToPath(new URL("../../../widgets/dist/", import.meta.url))
 
-interface Asset {
+export interface Asset {
   readonly body: Uint8Array
   readonly gzip: Uint8Array
   readonly etag: string
 }
 
-const load = (file: string): Asset | undefined => {
+/** A file read and gzipped once, with a content ETag; undefined when it does not exist. */
+export const loadAsset = (file: string): Asset | undefined => {
   try {
     const body = fs.readFileSync(file)
     return {
@@ -38,8 +39,8 @@ export const widgetAssets = (dir: string = process.env.SRATIX_WIDGETS_DIR ?? def
   HttpApiBuilder.Router.use((router) =>
     Effect.gen(function* () {
       const assets = new Map<string, { asset: Asset | undefined; contentType: string }>([
-        ["sratix.js", { asset: load(`${dir}/sratix.js`), contentType: "text/javascript; charset=utf-8" }],
-        ["sratix.js.map", { asset: load(`${dir}/sratix.js.map`), contentType: "application/json" }],
+        ["sratix.js", { asset: loadAsset(`${dir}/sratix.js`), contentType: "text/javascript; charset=utf-8" }],
+        ["sratix.js.map", { asset: loadAsset(`${dir}/sratix.js.map`), contentType: "application/json" }],
       ])
       for (const [name, { asset, contentType }] of assets) {
         yield* router.get(
