@@ -1,5 +1,6 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AuthApi } from "./auth/Api.js"
+import { BadgesApi, TicketDocumentsApi } from "./badges/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { FormsApi } from "./forms/Api.js"
 import { HealthApi } from "./health/Api.js"
@@ -22,6 +23,8 @@ export class SratixApi extends HttpApi.make("sratix")
   .add(OrdersApi)
   .add(FormsApi)
   .add(PublicApi)
+  .add(BadgesApi)
+  .add(TicketDocumentsApi)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "SRAtix API")
   .annotate(OpenApi.Version, API_VERSION)

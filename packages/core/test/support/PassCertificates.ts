@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process"
-import { createHash, generateKeyPairSync } from "node:crypto"
+import { createHash, generateKeyPairSync, type KeyPairKeyObjectResult } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -92,19 +92,31 @@ export const makePassChain = (): PassChain => {
 export const PASS_TYPE_ID = "pass.org.example.test"
 export const GOOGLE_ISSUER_ID = "3388000000012345678"
 
-/** Both wallets configured: the Apple chain of `chain` and a fresh Google service account key. */
-export const walletSettings = (chain: PassChain, google = generateKeyPairSync("rsa", { modulusLength: 2048 })) =>
-  walletFromEnv({
-    SRATIX_APPLE_PASS_SIGNER_CERT: path.join(chain.dir, "signer.pem"),
-    SRATIX_APPLE_PASS_SIGNER_KEY: path.join(chain.dir, "signer.key"),
-    SRATIX_APPLE_PASS_SIGNER_KEY_PASSPHRASE: "pass-phrase",
-    SRATIX_APPLE_PASS_WWDR_CERT: path.join(chain.dir, "wwdr.pem"),
-    SRATIX_APPLE_PASS_TYPE_ID: PASS_TYPE_ID,
-    SRATIX_APPLE_TEAM_ID: "TEAM123456",
-    SRATIX_GOOGLE_WALLET_ISSUER_ID: GOOGLE_ISSUER_ID,
-    SRATIX_GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL: "wallet@example-project.iam.gserviceaccount.com",
-    SRATIX_GOOGLE_WALLET_PRIVATE_KEY: google.privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
-  })
+/** The environment that configures both wallets: the Apple chain of `chain` and a Google service account key. */
+export const walletEnv = (
+  chain: PassChain,
+  google: KeyPairKeyObjectResult = generateKeyPairSync("rsa", { modulusLength: 2048 }),
+): Record<string, string> => ({
+  SRATIX_APPLE_PASS_SIGNER_CERT: path.join(chain.dir, "signer.pem"),
+  SRATIX_APPLE_PASS_SIGNER_KEY: path.join(chain.dir, "signer.key"),
+  SRATIX_APPLE_PASS_SIGNER_KEY_PASSPHRASE: "pass-phrase",
+  SRATIX_APPLE_PASS_WWDR_CERT: path.join(chain.dir, "wwdr.pem"),
+  SRATIX_APPLE_PASS_TYPE_ID: PASS_TYPE_ID,
+  SRATIX_APPLE_TEAM_ID: "TEAM123456",
+  SRATIX_GOOGLE_WALLET_ISSUER_ID: GOOGLE_ISSUER_ID,
+  SRATIX_GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL: "wallet@example-project.iam.gserviceaccount.com",
+  SRATIX_GOOGLE_WALLET_PRIVATE_KEY: google.privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+})
+
+export const walletSettings = (chain: PassChain, google?: KeyPairKeyObjectResult) =>
+  walletFromEnv(walletEnv(chain, google))
+
+let shared: Record<string, string> | undefined
+/** One test chain and key per process, for servers that need wallets on but do not inspect passes. */
+export const sharedWalletEnv = () => {
+  shared ??= walletEnv(makePassChain())
+  return shared
+}
 
 export interface OpenedPass {
   readonly dir: string

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import {
+  Badges,
   CreateEvent,
   CreatePromoCode,
   CreateTicketType,
@@ -12,6 +13,7 @@ import {
   Identity,
   Organizations,
   PromoCodes,
+  SAMPLE_BADGE_TEMPLATE,
   TicketTypes,
 } from "../../../core/src/index.js"
 import type { EndpointRule } from "../../src/http/Access.js"
@@ -41,6 +43,10 @@ export interface EventFixture {
   readonly version: string
   /** A file uploaded for the form and claimed by the fixture order. */
   readonly uploadId: string
+  /** A valid ticket of a second, free order (fulfilled, its confirmation sent before the fixture returns). */
+  readonly ticketId: string
+  readonly ticketOrderId: string
+  readonly ticketOrderToken: string
 }
 
 /** A form that asks nothing mandatory, so any order can carry it: an organisation and an optional file. */
@@ -91,6 +97,15 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
         event,
         Schema.decodeUnknownSync(CreateTicketType)({ name: `Seat ${label}`, priceMinor: 4500, capacity: 1000 }),
       )
+      const guestType = yield* (yield* TicketTypes).create(
+        event,
+        Schema.decodeUnknownSync(CreateTicketType)({
+          name: `Guest ${label}`,
+          priceMinor: 0,
+          vatRateBp: 0,
+          capacity: 1000,
+        }),
+      )
       const promo = yield* (yield* PromoCodes).create(
         event,
         Schema.decodeUnknownSync(CreatePromoCode)({ code, kind: "percent", value: 1000, maxUses: 1000 }),
@@ -106,6 +121,7 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
       return {
         eventId: event.id as string,
         ticketTypeId: ticketType.id as string,
+        guestTypeId: guestType.id as string,
         promoCodeId: promo.id,
         key,
         version: String(form.version),
@@ -121,6 +137,19 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
   if (uploaded.status !== 201) throw new Error(`uploading a fixture file failed: ${uploaded.status} ${uploaded.text}`)
   const uploadId = (uploaded.json as { uploadId: string }).uploadId
   const order = await placeOrder(server, seeded.eventId, seeded.ticketTypeId, code, { attachment: uploadId })
+  const guest = await placeOrder(server, seeded.eventId, seeded.guestTypeId)
+  const ticketId = await fulfilled(server, guest.orderId)
+  // Saved after the guest order's confirmation went out, so seeding renders no badge it does not need.
+  await server.run(
+    Effect.flatMap(Badges, (badges) =>
+      badges.save(seeded.eventId as never, {
+        name: `Badge ${label}`,
+        size: { name: "A6" },
+        html: SAMPLE_BADGE_TEMPLATE.html,
+        css: SAMPLE_BADGE_TEMPLATE.css,
+      }),
+    ).pipe(Effect.orDie),
+  )
   return {
     orgId,
     eventId: seeded.eventId,
@@ -132,7 +161,33 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
     apiKeyId: seeded.key.id,
     version: seeded.version,
     uploadId,
+    ticketId,
+    ticketOrderId: guest.orderId,
+    ticketOrderToken: guest.orderToken,
   }
+}
+
+/**
+ * Waits until the server's own workers fulfilled a paid order and sent its confirmation, so no
+ * background write of the fixture lands inside a later test's before/after snapshot. Its first ticket.
+ */
+const fulfilled = async (server: TestServer, orderId: string) => {
+  for (let i = 0; i < 300; i++) {
+    const ticket = await server.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        Effect.all([
+          sql<{ id: string }>`SELECT id FROM tickets WHERE order_id = ${orderId} ORDER BY seat_index`,
+          sql<{ status: string }>`SELECT status FROM communications WHERE subject_id = ${orderId}`,
+        ]),
+      ).pipe(
+        Effect.map(([tickets, sent]) => (sent[0]?.status === "sent" ? (tickets[0]?.id ?? null) : null)),
+        Effect.orDie,
+      ),
+    )
+    if (ticket !== null) return ticket
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`the fixture order ${orderId} was not fulfilled within 30 s`)
 }
 
 /** Places an order of two seats through the public endpoint, as a buyer would; `answers` are the first attendee's. */
@@ -255,7 +310,16 @@ export interface Example {
   readonly raw?: { readonly contentType: string; readonly text: string }
   /** The body or query names ids of `ids` (beyond the path), so borrowing them is worth testing. */
   readonly refersToIds?: boolean
+  /** Path ids other than the fixture's same-named ones (a buyer's ticket lives in the fixture's free order). */
+  readonly pathIds?: Readonly<Record<string, string>>
 }
+
+/** A buyer's request for a document of their ticket: the free order's id and token. */
+const buyerDocument = (ids: EventFixture): Example => ({
+  headers: { "x-order-token": ids.ticketOrderToken },
+  pathIds: { orderId: ids.ticketOrderId },
+  refersToIds: true,
+})
 
 const isoIn2027 = (month: number) => `2027-${String(month).padStart(2, "0")}-10T08:00:00Z`
 
@@ -335,6 +399,11 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
     refersToIds: true,
   }),
   "public.getOrder": (ids) => ({ headers: { "x-order-token": ids.orderToken }, refersToIds: true }),
+  "badges.ticketBadge": () => ({}),
+  "badges.printSheet": (ids) => ({ query: { orderIds: ids.ticketOrderId, order: "name" }, refersToIds: true }),
+  "ticketDocuments.badge": (ids) => buyerDocument(ids),
+  "ticketDocuments.applePass": (ids) => buyerDocument(ids),
+  "ticketDocuments.googleWallet": (ids) => buyerDocument(ids),
 }
 
 export const ruleKey = (rule: EndpointRule) => `${rule.group}.${rule.name}`
@@ -360,7 +429,7 @@ export const exampleRequest = (
   const query = example.query ? `?${new URLSearchParams(example.query as Record<string, string>)}` : ""
   return {
     method: rule.method,
-    path: pathFor(rule, pathIds) + query,
+    path: pathFor(rule, { ...pathIds, ...example.pathIds }) + query,
     headers: { ...example.headers, ...(example.raw ? { "content-type": example.raw.contentType } : {}), ...headers },
     ...(example.raw ? { body: example.raw.text } : example.body === undefined ? {} : { json: example.body }),
   }

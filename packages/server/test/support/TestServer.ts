@@ -12,6 +12,7 @@ import {
   type Role,
 } from "../../../core/src/index.js"
 import { freshDatabase, type TestDatabase, testSecret } from "../../../core/test/support/Databases.js"
+import { sharedWalletEnv } from "../../../core/test/support/PassCertificates.js"
 import { makeLogger } from "../../src/http/RequestLog.js"
 import { type RunningServer, startServer } from "../../src/Server.js"
 
@@ -56,6 +57,8 @@ export const startTestServer = async (
     DATABASE_URL: db.url,
     SRATIX_SECRET: secretHex,
     SRATIX_LOG_LEVEL: "error",
+    // Wallets on, with test certificates, so their endpoints answer as in production.
+    ...sharedWalletEnv(),
     ...options.env,
   })
   const server = await startServer({
