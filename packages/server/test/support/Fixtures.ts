@@ -542,15 +542,35 @@ export const idsOf = (fixture: EventFixture) => [
 ]
 
 /**
- * The fingerprint once the database has stopped changing (two equal reads 200 ms apart, at most 10 s):
- * a paid or free order starts background fulfilment, which must finish before "unchanged" means anything.
+ * Fulfilled orders whose confirmation is not settled yet. Between the tickets and the e-mail the
+ * confirmation's documents are rendered, a quiet stretch of no writes that can outlast 200 ms.
+ */
+const unsentConfirmations = (server: TestServer) =>
+  server.run(
+    Effect.flatMap(
+      SqlClient.SqlClient,
+      (sql) => sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM order_fulfilments f
+        WHERE f.status = 'done' AND NOT EXISTS (SELECT 1 FROM communications c
+          WHERE c.subject_id = f.order_id AND c.template = 'confirmation' AND c.status <> 'sending')`,
+    ).pipe(
+      Effect.map((rows) => Number(rows[0]?.n ?? 0)),
+      Effect.orDie,
+    ),
+  )
+
+/**
+ * The fingerprint once the database has stopped changing (two equal reads 200 ms apart, with every
+ * fulfilled order's confirmation settled; at most 20 s): a paid or free order starts background
+ * fulfilment, which must finish before "unchanged" means anything.
  */
 export const settledFingerprint = async (server: TestServer, columns: Columns) => {
   let previous = await fingerprint(server, columns)
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 100; i++) {
     await new Promise((resolve) => setTimeout(resolve, 200))
     const current = await fingerprint(server, columns)
-    if (JSON.stringify(current) === JSON.stringify(previous)) return current
+    if (JSON.stringify(current) === JSON.stringify(previous) && (await unsentConfirmations(server)) === 0) {
+      return current
+    }
     previous = current
   }
   return previous
