@@ -20,6 +20,8 @@ const CHECKS = [
   "redis",
   "smtp",
   "chromium",
+  "wallet.apple",
+  "wallet.google",
   "folders",
   "memory",
   "port",

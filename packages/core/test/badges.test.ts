@@ -1,7 +1,3 @@
-import { execFileSync } from "node:child_process"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import * as fc from "fast-check"
@@ -23,27 +19,7 @@ import {
 import { verifyTicketCode } from "../src/offline/index.js"
 import { engines } from "./support/Databases.js"
 import { asBuyer, callerWith, createTicketType, orderInput, publishedEvent, systemLayer } from "./support/Fixtures.js"
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sratix-badges-"))
-
-/** The QR codes of each page of a PDF (sorted: zbarimg lists a page's codes in no fixed order), read from a 300 dpi render. */
-const qrCodesPerPage = (pdf: Uint8Array) => {
-  const dir = fs.mkdtempSync(path.join(tmp, "pdf-"))
-  fs.writeFileSync(path.join(dir, "in.pdf"), pdf)
-  execFileSync("pdftoppm", ["-r", "300", "-png", path.join(dir, "in.pdf"), path.join(dir, "page")])
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".png"))
-    .sort()
-    .map((f) =>
-      execFileSync("zbarimg", ["--quiet", "--raw", path.join(dir, f)], { encoding: "utf8" })
-        .split("\n")
-        .filter((l) => l !== "")
-        .sort(),
-    )
-}
-
-const qrCodesIn = (pdf: Uint8Array) => qrCodesPerPage(pdf).flat()
+import { qrCodesIn, qrCodesPerPage } from "./support/Pdf.js"
 
 const template = (overrides: Partial<SaveBadgeTemplateInput> = {}): SaveBadgeTemplateInput => ({
   name: "General",

@@ -3,14 +3,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
 import {
   BankImports,
-  BillingProfiles,
   Fulfilment,
   InvoiceReminderDue,
   Invoices,
   JobQueue,
   type OrderId,
   Orders,
-  type OrgId,
   Payments,
   reminderDueJobId,
   Tickets,
@@ -21,29 +19,16 @@ import {
   asBuyer,
   countWhere,
   createTicketType,
+  invoicingProfile,
   orderInput,
   publishedEvent,
+  QR_IBAN,
   remainingSeats,
   systemLayer,
   T0,
 } from "./support/Fixtures.js"
 
-const QR_IBAN = "CH4431999123000889012"
 const DAY = 86_400_000
-
-const setProfile = (orgId: OrgId) =>
-  Effect.flatMap(BillingProfiles, (p) =>
-    p.set(orgId, {
-      legalName: "Swiss Robotics Association",
-      addressLines: ["Technoparkstrasse 1"],
-      postcode: "8005",
-      town: "Zürich",
-      country: "CH",
-      vatNumber: "CHE-123.456.788 MWST",
-      iban: QR_IBAN,
-      paymentTermsDays: 30,
-    }),
-  )
 
 const count = (table: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
@@ -61,7 +46,7 @@ const ledgerOf = (orderId: string) =>
 /** An organisation that invoices, with one event and a ticket type of CHF 79.00. */
 const invoicingEvent = Effect.gen(function* () {
   const { org, event } = yield* publishedEvent()
-  yield* setProfile(org.id)
+  yield* invoicingProfile(org.id)
   const type = yield* createTicketType(event, { priceMinor: 7_900, capacity: 20 })
   return { org, event, type }
 })

@@ -9,7 +9,6 @@ import {
   type OrgId,
   priceOrder,
   References,
-  type SetBillingProfile,
   sampleInvoice,
   withCaller,
 } from "../src/index.js"
@@ -20,6 +19,7 @@ import {
   countWhere,
   createTicketType,
   type Engine,
+  invoicingProfile,
   orderInput,
   publishedEvent,
   systemLayer,
@@ -29,23 +29,9 @@ import { pdfText } from "./support/Pdf.js"
 const layer = (engine: Engine) =>
   Layer.provideMerge(Layer.mergeAll(Invoices.Default, Orders.Default), systemLayer(engine))
 
-const QR_IBAN = "CH44 3199 9123 0008 8901 2"
 const IBAN = "CH58 0079 1123 0008 8901 2"
 
-const profileInput = (overrides: Partial<SetBillingProfile> = {}): SetBillingProfile => ({
-  legalName: "Swiss Robotics Association",
-  addressLines: ["Technoparkstrasse 1"],
-  postcode: "8005",
-  town: "Zürich",
-  country: "CH",
-  vatNumber: "CHE-123.456.788 MWST",
-  iban: QR_IBAN,
-  paymentTermsDays: 30,
-  ...overrides,
-})
-
-const setProfile = (orgId: OrgId, overrides: Partial<SetBillingProfile> = {}) =>
-  Effect.flatMap(BillingProfiles, (p) => p.set(orgId, profileInput(overrides)))
+const setProfile = invoicingProfile
 
 const invoiceInput = (orgId: OrgId, overrides: Partial<IssueInvoice> = {}): IssueInvoice => ({
   orgId,

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -14,6 +13,7 @@ import {
   migrate,
   PermanentJobFailure,
 } from "../src/index.js"
+import { lineFrom, spawnChild } from "./support/Children.js"
 import {
   backends,
   createEffectsTable,
@@ -212,25 +212,7 @@ for (const backend of backends()) {
 
 const childScript = path.join(import.meta.dirname, "support", "jobWorkerChild.ts")
 
-const spawnWorker = (env: Record<string, string>) =>
-  Effect.acquireRelease(
-    Effect.sync(() =>
-      spawn(process.execPath, ["--conditions", "source", "--import", "tsx", childScript], {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "inherit"],
-      }),
-    ),
-    (child) => Effect.sync(() => child.exitCode === null && child.kill("SIGKILL")),
-  )
-
-const lineFrom = (child: ChildProcess, line: string) =>
-  Effect.async<void>((resume) => {
-    let buffered = ""
-    child.stdout?.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString("utf8")
-      if (buffered.split("\n").includes(line)) resume(Effect.void)
-    })
-  }).pipe(Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error(`no "${line}" from the child`) }))
+const spawnWorker = (env: Record<string, string>) => spawnChild(childScript, env)
 
 describe.runIf(redisUrl !== undefined)("JobQueue (bullmq) across processes", () => {
   it.live(

@@ -1,5 +1,6 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AuthApi } from "./auth/Api.js"
+import { BadgesApi, TicketDocumentsApi } from "./badges/Api.js"
 import { CheckInApi } from "./checkin/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { FormsApi } from "./forms/Api.js"
@@ -29,6 +30,8 @@ export class SratixApi extends HttpApi.make("sratix")
   .add(InvoicesApi)
   .add(WebhooksApi)
   .add(CheckInApi)
+  .add(BadgesApi)
+  .add(TicketDocumentsApi)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "SRAtix API")
   .annotate(OpenApi.Version, API_VERSION)

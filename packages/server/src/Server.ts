@@ -18,6 +18,7 @@ import {
 import { Effect, Exit, Layer, ManagedRuntime, Schedule, Scope } from "effect"
 import { SratixApi } from "./Api.js"
 import { AuthLive } from "./auth/Http.js"
+import { BadgesLive, TicketDocumentsLive } from "./badges/Http.js"
 import { CheckInFeed } from "./checkin/Feed.js"
 import { CheckInLive } from "./checkin/Http.js"
 import { EventsLive } from "./events/Http.js"
@@ -129,6 +130,8 @@ const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
     InvoicesLive,
     WebhooksLive,
     CheckInLive,
+    BadgesLive,
+    TicketDocumentsLive,
   ]),
 )
 

@@ -317,7 +317,7 @@ const queryString = (pairs: ReadonlyArray<readonly [string, string]>) => {
 const requestsFor = (rule: EndpointRule, fixture: EventFixture, superToken: string) => {
   const def = definition(rule)
   const example = exampleFor(rule, fixture)
-  const validPath = pathFor(rule, fixture as never)
+  const validPath = pathFor(rule, { ...(fixture as unknown as Record<string, string>), ...example.pathIds })
   const validQuery = Object.entries(example.query ?? {})
   const auth: Record<string, string> = rule.access.kind === "public" ? {} : bearer(superToken)
   const baseHeaders = { ...example.headers, ...auth }

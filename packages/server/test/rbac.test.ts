@@ -1,6 +1,18 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Identity, type Permission, type Role, rolePermissions, roleScope, roles } from "../../core/src/index.js"
+import {
+  Badges,
+  type EventId,
+  Identity,
+  type OrderId,
+  type Permission,
+  type Role,
+  rolePermissions,
+  roleScope,
+  roles,
+  SAMPLE_BADGE_TEMPLATE,
+  Tickets,
+} from "../../core/src/index.js"
 import { SratixApi } from "../src/Api.js"
 import { type EndpointRule, endpointRules } from "../src/http/Access.js"
 import { billingProfile, blankAttendees, issueInvoice, optionalForm, SAMPLE_PDF } from "./support/Fixtures.js"
@@ -29,6 +41,8 @@ interface World {
   listId: string
   deviceId: string
   superToken: string
+  /** A valid ticket of a free (so paid) order, its event having a badge template. */
+  ticket: { id: string; orderId: string; orderToken: string }
 }
 
 interface Request {
@@ -247,6 +261,55 @@ const examples: Record<string, (w: World) => Promise<Request>> = {
   }),
   "checkIn.checkIns": async (w) => ({ path: `/events/${w.eventId}/check-ins` }),
   "checkIn.stream": async (w) => ({ path: `/events/${w.eventId}/check-ins/stream` }),
+  "badges.ticketBadge": async (w) => ({ path: `/events/${w.eventId}/tickets/${w.ticket.id}/badge.pdf` }),
+  "badges.printSheet": async (w) => ({ path: `/events/${w.eventId}/badges.pdf?orderIds=${w.ticket.orderId}` }),
+  "ticketDocuments.badge": async (w) => buyerDocument(w, "badge.pdf"),
+  "ticketDocuments.applePass": async (w) => buyerDocument(w, "pass.pkpass"),
+  "ticketDocuments.googleWallet": async (w) => buyerDocument(w, "google-wallet"),
+}
+
+function buyerDocument(w: World, document: string): Request {
+  return {
+    path: `/public/orders/${w.ticket.orderId}/tickets/${w.ticket.id}/${document}`,
+    headers: { "x-order-token": w.ticket.orderToken },
+  }
+}
+
+/** A free order's first ticket once the server's workers issued it; the event gets a badge template. */
+const freeTicket = async (w: World) => {
+  const guestType = (
+    await api(w.server, "POST", `/events/${w.eventId}/ticket-types`, {
+      token: w.superToken,
+      body: { name: "Guest", priceMinor: 0, vatRateBp: 0, capacity: 10 },
+    })
+  ).body.id as string
+  const placed = await api(w.server, "POST", `/public/events/${w.eventId}/orders`, {
+    body: {
+      items: [{ ticketTypeId: guestType, quantity: 1 }],
+      buyer: { email: `g${unique()}@x.ch`, name: "Guest" },
+      attendees: [{ ticketTypeId: guestType, answers: {} }],
+    },
+  })
+  if (placed.status !== 201) throw new Error(`free order setup failed: ${JSON.stringify(placed.body)}`)
+  const orderId = placed.body.order.id as string
+  await w.server.run(
+    Effect.flatMap(Badges, (b) =>
+      b.save(w.eventId as EventId, {
+        name: "Default",
+        size: { name: "A6" },
+        html: SAMPLE_BADGE_TEMPLATE.html,
+        css: SAMPLE_BADGE_TEMPLATE.css,
+      }),
+    ).pipe(Effect.orDie),
+  )
+  for (let i = 0; i < 300; i++) {
+    const [ticket] = await w.server.run(
+      Effect.flatMap(Tickets, (t) => t.listForOrder(orderId as OrderId)).pipe(Effect.orDie),
+    )
+    if (ticket !== undefined) return { id: ticket.id as string, orderId, orderToken: placed.body.accessToken as string }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error("the free order's ticket was not issued within 30 s")
 }
 
 const enrolmentCode = async (w: World) => {
@@ -326,6 +389,7 @@ describe("RBAC matrix", () => {
     world.deviceId = (await enrolDevice(world)).deviceId
     await api(world.server, "POST", `/events/${world.eventId}/forms`, { token: t, body: optionalForm })
     await api(world.server, "POST", `/events/${world.eventId}/forms/1/activate`, { token: t })
+    world.ticket = await freeTicket(world)
     for (const role of roles) {
       const scope =
         roleScope[role] === "platform"

@@ -24,7 +24,8 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   static override description = `Probes what the server will use, with the configuration from the environment:
 Node.js version, configuration and secret, database connection and pending migrations, Redis (PING over
 REDIS_URL), SMTP (greeting and EHLO on SMTP_URL, checked with the rest of the configuration; no credentials are sent), headless Chromium
-(SRATIX_CHROMIUM_PATH, default /usr/bin/chromium), writable data folders, free memory and the HTTP port.
+(SRATIX_CHROMIUM_PATH, default /usr/bin/chromium), wallet passes (Apple certificates readable, matching and their
+expiry; the Google issuer key; nothing secret is printed), writable data folders, free memory and the HTTP port.
 
 PASS works; WARN runs with a fallback or needs attention; FAIL means SRAtix cannot run here as configured;
 SKIP means not configured, so the built-in fallback is used. Exits 1 when any check fails. Changes nothing

@@ -19,6 +19,7 @@ import {
   RespError,
   redisVersion,
 } from "./Probes.js"
+import { appleWalletCheck, googleWalletCheck } from "./WalletChecks.js"
 
 /**
  * What `sratix doctor` reports, one capability per check (reference architecture §25):
@@ -431,6 +432,11 @@ export const runChecks = (context: DoctorContext): Effect.Effect<ReadonlyArray<C
         ? Effect.succeed([skipUnconfigured("smtp")])
         : Effect.map(smtpCheck(context.environment.mail), (r) => [r]),
       Effect.map(chromiumCheck(context.env), (r) => [r]),
+      Effect.sync(() =>
+        context.environment === undefined
+          ? [skipUnconfigured("wallet.apple"), skipUnconfigured("wallet.google")]
+          : [appleWalletCheck(context.environment.wallet), googleWalletCheck(context.environment.wallet)],
+      ),
       Effect.sync(() => [foldersCheck(context)]),
       Effect.sync(() => [memoryCheck()]),
       Effect.map(portCheck(context), (r) => [r]),

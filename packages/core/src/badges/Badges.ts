@@ -9,7 +9,7 @@ import {
   SaveBadgeTemplate,
   type SaveBadgeTemplateInput,
 } from "../domain/Badge.js"
-import type { EventId, TicketTypeId } from "../domain/Ids.js"
+import type { EventId, OrderId, TicketTypeId } from "../domain/Ids.js"
 import { uuidv7 } from "../domain/Ids.js"
 import { Conflict, Forbidden, InvalidRequest, NotFound } from "../domain/Problems.js"
 import type { TicketId } from "../domain/Ticket.js"
@@ -291,12 +291,15 @@ export class Badges extends Effect.Service<Badges>()("sratix/badges/Badges", {
     })
 
     /**
-     * The event's valid tickets (or the listed ones) on A4 sheets, in the chosen order. Fails with
-     * NotFound when a listed ticket is not there, and with InvalidRequest for an empty or oversized batch.
+     * The event's valid tickets (or the listed ones) on A4 sheets, in the chosen order; without a
+     * list, optionally only one ticket type's or some orders' valid tickets. Fails with NotFound when a
+     * listed ticket is not there, and with InvalidRequest for an empty or oversized batch.
      */
     const renderBatch = Effect.fn("Badges.renderBatch")(function* (input: {
       readonly eventId: EventId
       readonly ticketIds?: ReadonlyArray<TicketId>
+      readonly ticketTypeId?: TicketTypeId
+      readonly orderIds?: ReadonlyArray<OrderId>
       readonly order: BadgeOrder
       readonly format?: "pdf" | "html"
     }) {
@@ -307,10 +310,19 @@ export class Badges extends Effect.Service<Badges>()("sratix/badges/Badges", {
       if (ids !== undefined && ids.length > MAX_BATCH_BADGES) {
         return yield* new InvalidRequest({ detail: `At most ${MAX_BATCH_BADGES} badges per batch`, field: "ticketIds" })
       }
+      const orderIds = input.orderIds
+      if (orderIds !== undefined && (orderIds.length === 0 || orderIds.length > MAX_BATCH_BADGES)) {
+        return yield* new InvalidRequest({
+          detail: `List 1 to ${MAX_BATCH_BADGES} orders`,
+          field: "orderIds",
+        })
+      }
       const attendees = yield* loadAttendees(
         (sql) =>
           ids === undefined
-            ? sql`t.event_id = ${input.eventId} AND t.status = 'valid'`
+            ? sql`t.event_id = ${input.eventId} AND t.status = 'valid'
+                ${input.ticketTypeId === undefined ? sql`` : sql`AND t.ticket_type_id = ${input.ticketTypeId}`}
+                ${orderIds === undefined ? sql`` : sql`AND t.order_id IN ${sql.in(orderIds)}`}`
             : ids.length === 0
               ? sql`1=0`
               : sql`t.event_id = ${input.eventId} AND t.id IN ${sql.in(ids)}`,

@@ -85,7 +85,7 @@ const eventFields = ["recipientName", "sender", "eventName", "eventDate", "venue
 const confirmation: TemplateSource = {
   name: "confirmation",
   fields: [...eventFields, "orderReference", "total"],
-  lists: { tickets: ["ticketType", "attendee"], attachments: ["filename"] },
+  lists: { tickets: ["ticketType", "attendee"], walletLinks: ["attendee", "url"], attachments: ["filename"] },
   subject: "{{t.subject}}",
   mjml: layout(`        <mj-text>{{t.intro}}</mj-text>
         <mj-text><strong>{{eventName}}</strong><br />{{eventDate}}<br />{{venue}}</mj-text>
@@ -94,6 +94,7 @@ const confirmation: TemplateSource = {
           {{#tickets}}<tr style="border-bottom:1px solid ${COLOURS.line}"><td>{{ticketType}}</td><td>{{attendee}}</td></tr>{{/tickets}}
         </mj-table>
         <mj-text>{{t.order}} {{orderReference}} · {{t.total}} {{total}}</mj-text>
+        <mj-text>{{#walletLinks}}<p style="margin:0"><a href="{{url}}">{{t.googleWallet}}</a> ({{attendee}})</p>{{/walletLinks}}</mj-text>
         <mj-text>{{t.bring}}</mj-text>`),
   text: textLayout(`{{t.intro}}
 
@@ -105,6 +106,8 @@ const confirmation: TemplateSource = {
 {{/tickets}}
 {{t.order}} {{orderReference}} · {{t.total}} {{total}}
 
+{{#walletLinks}}{{t.googleWallet}} ({{attendee}}): {{url}}
+{{/walletLinks}}
 {{t.bring}}
 `),
   messages: withCommon({
@@ -118,6 +121,7 @@ const confirmation: TemplateSource = {
       order: "Order",
       total: "Total",
       bring: "Bring your ticket on your phone or printed; the QR code is your admission.",
+      googleWallet: "Save to Google Wallet",
     },
     de: {
       subject: "Ihre Tickets für {{eventName}}",
@@ -129,6 +133,7 @@ const confirmation: TemplateSource = {
       order: "Bestellung",
       total: "Total",
       bring: "Bringen Sie Ihr Ticket auf dem Telefon oder ausgedruckt mit; der QR-Code ist Ihr Eintritt.",
+      googleWallet: "In Google Wallet speichern",
     },
     fr: {
       subject: "Vos billets pour {{eventName}}",
@@ -140,6 +145,7 @@ const confirmation: TemplateSource = {
       order: "Commande",
       total: "Total",
       bring: "Présentez votre billet sur votre téléphone ou imprimé ; le code QR vaut entrée.",
+      googleWallet: "Enregistrer dans Google Wallet",
     },
     it: {
       subject: "I suoi biglietti per {{eventName}}",
@@ -151,6 +157,7 @@ const confirmation: TemplateSource = {
       order: "Ordinazione",
       total: "Totale",
       bring: "Porti il biglietto sul telefono o stampato; il codice QR vale come entrata.",
+      googleWallet: "Salva in Google Wallet",
     },
   }),
 }

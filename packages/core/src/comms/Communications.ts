@@ -238,6 +238,17 @@ export class Communications extends Effect.Service<Communications>()("sratix/com
       return yield* settle(communication, { failed: error, provider })
     })
 
+    /**
+     * Whether the message of this key was sent: lets a retried job skip costly preparation (PDFs,
+     * passes) of a message that went out. Only an optimisation: `claim` still decides.
+     */
+    const isSent = Effect.fn("Communications.isSent")(function* (idempotencyKey: string) {
+      const existing = yield* byKey(idempotencyKey).pipe(Effect.orDie)
+      if (existing === null) return false
+      yield* mayWrite(existing)
+      return existing.status === "sent"
+    })
+
     const mayRead = (target: { orgId: OrgId; eventId: EventId | null } | null) =>
       Effect.flatMap(Caller, (caller) =>
         (target === null ? canSomewhere(caller, "orders.read") : can(caller, "orders.read", target))
@@ -274,7 +285,7 @@ export class Communications extends Effect.Service<Communications>()("sratix/com
       return yield* Effect.forEach(rows, decode)
     })
 
-    return { claim, markSent, markFailed, list, listForRecipient, recipientHash } as const
+    return { claim, isSent, markSent, markFailed, list, listForRecipient, recipientHash } as const
   }),
   dependencies: [Audit.Default],
 }) {}

@@ -13,7 +13,14 @@ import { Tickets } from "../tickets/Tickets.js"
 import type { TemplateName } from "./Builtin.js"
 import { Communications, SendInProgress, type SendIntent } from "./Communications.js"
 import { EmailTemplates } from "./EmailTemplates.js"
-import { badgeReadyData, confirmationData, eventReminderData, invoiceData, invoiceReminderData } from "./Messages.js"
+import {
+  badgeReadyData,
+  confirmationData,
+  eventReminderData,
+  invoiceData,
+  invoiceReminderData,
+  type WalletLink,
+} from "./Messages.js"
 import type { TemplateData } from "./Template.js"
 import { DeliveryFailed, type EmailAttachment, EmailTransport } from "./Transport.js"
 
@@ -26,6 +33,15 @@ export type SendOutcome =
 export interface SendOptions {
   /** Defaults to one message per order or invoice (see each method); a job may pass its own. */
   readonly idempotencyKey?: string
+}
+
+/** The default key of an order's confirmation: one per order, whichever job or retry sends it. */
+export const orderConfirmationKey = (orderId: string) => `order-confirmation:${orderId}`
+
+/** What the fulfilment made for the confirmation: files to attach and links for the body. */
+export interface ConfirmationDocuments {
+  readonly attachments?: ReadonlyArray<EmailAttachment>
+  readonly walletLinks?: ReadonlyArray<WalletLink>
 }
 
 /** Mail servers commonly refuse messages over 25 MB; base64 adds a third. */
@@ -138,6 +154,7 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
       context: OrderContext,
       locale: Locale,
       attachments: ReadonlyArray<EmailAttachment>,
+      walletLinks: ReadonlyArray<WalletLink> = [],
     ): TemplateData => {
       const { order, event, sender } = context
       switch (template) {
@@ -149,6 +166,7 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
             tickets: context.seats,
             ticketTypeNames: context.names,
             attachments,
+            walletLinks,
           })
         case "badge_ready":
           return badgeReadyData({
@@ -166,12 +184,12 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
 
     /**
      * The order confirmation with its tickets, to the buyer, in the order's language. Attachments
-     * (badge PDFs, .pkpass files, the invoice PDF) come from the fulfilment that made them.
-     * Default key: `order-confirmation:<orderId>`, one confirmation per order.
+     * (badge PDFs, .pkpass files, the invoice PDF) and wallet links come from the fulfilment that
+     * made them (OrderDocuments). Default key: `order-confirmation:<orderId>`, one confirmation per order.
      */
     const sendOrderConfirmation = Effect.fn("Emails.sendOrderConfirmation")(function* (
       orderId: OrderId,
-      options: SendOptions & { readonly attachments?: ReadonlyArray<EmailAttachment> } = {},
+      options: SendOptions & ConfirmationDocuments = {},
     ) {
       const context = yield* orderContext(orderId)
       const { order } = context
@@ -181,7 +199,7 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
       const attachments = options.attachments ?? []
       return yield* deliver(
         {
-          idempotencyKey: options.idempotencyKey ?? `order-confirmation:${order.id}`,
+          idempotencyKey: options.idempotencyKey ?? orderConfirmationKey(order.id),
           orgId: order.orgId,
           eventId: order.eventId,
           template: "confirmation",
@@ -190,9 +208,14 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
           subjectType: "order",
           subjectId: order.id,
         },
-        orderData("confirmation", context, order.locale, attachments),
+        orderData("confirmation", context, order.locale, attachments, options.walletLinks),
         attachments,
       )
+    })
+
+    /** Whether the order's confirmation went out: a retried job need not make its documents again. */
+    const confirmationSent = Effect.fn("Emails.confirmationSent")(function* (orderId: OrderId) {
+      return yield* communications.isSent(orderConfirmationKey(orderId))
     })
 
     /** The buyer's address: on the invoice, else the order's buyer. */
@@ -298,7 +321,7 @@ export class Emails extends Effect.Service<Emails>()("sratix/comms/Emails", {
       return { ...rendered, locale, to: context.order.buyerEmail }
     })
 
-    return { sendOrderConfirmation, sendInvoice, sendInvoiceReminder, preview } as const
+    return { sendOrderConfirmation, confirmationSent, sendInvoice, sendInvoiceReminder, preview } as const
   }),
   dependencies: [
     Orders.Default,

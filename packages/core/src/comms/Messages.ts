@@ -44,6 +44,13 @@ export interface ConfirmationInput {
   readonly tickets: ReadonlyArray<Pick<Ticket, "ticketTypeId" | "attendeeName">>
   readonly ticketTypeNames: ReadonlyMap<string, string>
   readonly attachments: ReadonlyArray<EmailAttachment>
+  /** "Save to Google Wallet" links, one per ticket, when Google Wallet is configured. */
+  readonly walletLinks?: ReadonlyArray<WalletLink>
+}
+
+export interface WalletLink {
+  readonly attendee: string
+  readonly url: string
 }
 
 export const confirmationData = (input: ConfirmationInput): TemplateData => {
@@ -60,6 +67,7 @@ export const confirmationData = (input: ConfirmationInput): TemplateData => {
         ticketType: input.ticketTypeNames.get(t.ticketTypeId) ?? t.ticketTypeId,
         attendee: t.attendeeName,
       })),
+      walletLinks: (input.walletLinks ?? []).map((l) => ({ attendee: l.attendee, url: l.url })),
       attachments: attachmentList(input.attachments),
     },
   }

@@ -5,6 +5,7 @@ import type { OrderId } from "../domain/Ids.js"
 import type { InvoiceId } from "../invoices/Invoice.js"
 import { JobQueue, PermanentJobFailure, type WorkOptions } from "../jobs/JobQueue.js"
 import { Payments } from "../payments/Payments.js"
+import { RenderFailed } from "../render/Browser.js"
 import { isRetryableConflict } from "../sql/Errors.js"
 import { affectedRows } from "../sql/Rows.js"
 import { Caller, withCaller } from "../tenancy/Caller.js"
@@ -18,10 +19,14 @@ import {
   OrderConfirmationEmail,
   reminderEmailJobId,
 } from "./Jobs.js"
+import { OrderDocuments } from "./OrderDocuments.js"
 
-/** A send that will not heal by waiting (a 5xx refusal, a bad template, missing data) is not retried. */
+/**
+ * A send that will not heal by waiting (a 5xx refusal, a bad template, missing data) is not retried;
+ * a render that failed (Chromium crashed or timed out) may well succeed on the next attempt.
+ */
 const asJobFailure = (error: unknown) =>
-  isRetryableSend(error)
+  isRetryableSend(error) || error instanceof RenderFailed
     ? error
     : new PermanentJobFailure({
         message:
@@ -53,6 +58,7 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
     const payments = yield* Payments
     const requests = yield* FulfilmentQueue
     const emails = yield* Emails
+    const documents = yield* OrderDocuments
     const system = withCaller(Caller.system("fulfilment"))
 
     /**
@@ -88,6 +94,16 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
         }
         return (changed === 1 ? (issued === null ? "skipped" : "fulfilled") : "already_done") as FulfilOutcome
       }).pipe(sql.withTransaction, Effect.retry({ while: isRetryableConflict, times: 5 }), Effect.orDie)
+    }, system)
+
+    /**
+     * The confirmation with the order's documents. A retry after a settled send skips the PDFs and
+     * passes; the send itself is once-only through the communications log (docs/email.md).
+     */
+    const sendConfirmation = Effect.fn("Fulfilment.sendConfirmation")(function* (orderId: OrderId) {
+      if (yield* emails.confirmationSent(orderId)) return "already_sent" as const
+      const made = yield* documents.forConfirmation(orderId)
+      return (yield* emails.sendOrderConfirmation(orderId, made)).status
     }, system)
 
     /** Paid orders whose fulfilment is still pending after `olderThanMs`: enqueued again (the job id dedupes). */
@@ -126,7 +142,7 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
         yield* queue.work(InvoiceReminderDue, remindIfUnpaid, work)
         yield* queue.work(
           OrderConfirmationEmail,
-          ({ orderId }) => emails.sendOrderConfirmation(orderId).pipe(Effect.mapError(asJobFailure), system),
+          ({ orderId }) => sendConfirmation(orderId).pipe(Effect.mapError(asJobFailure)),
           work,
         )
         yield* queue.work(
@@ -142,7 +158,7 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
         )
       })
 
-    return { fulfil, sweep, remindIfUnpaid, runWorkers } as const
+    return { fulfil, sendConfirmation, sweep, remindIfUnpaid, runWorkers } as const
   }),
-  dependencies: [Tickets.Default, Payments.Default, FulfilmentQueue.Default, Emails.Default],
+  dependencies: [Tickets.Default, Payments.Default, FulfilmentQueue.Default, Emails.Default, OrderDocuments.Default],
 }) {}

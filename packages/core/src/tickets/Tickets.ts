@@ -161,6 +161,19 @@ export class Tickets extends Effect.Service<Tickets>()("sratix/tickets/Tickets",
       return inserted ? yield* Effect.forEach(rows, decodeTicket) : yield* selectForOrder(orderId)
     })
 
+    /**
+     * One ticket where the caller may see it, or NotFound (also when it lives elsewhere, so a
+     * probe cannot tell another tenant's ticket from no ticket).
+     */
+    const find = Effect.fn("Tickets.find")(function* (ticketId: TicketId) {
+      const scope = yield* tenantScope(sql)
+      const [row] = yield* sql<Record<string, unknown>>`SELECT * FROM tickets WHERE id = ${ticketId} AND ${scope}`.pipe(
+        Effect.orDie,
+      )
+      if (row === undefined) return yield* new NotFound({ detail: "No such ticket", resource: "ticket" })
+      return yield* decodeTicket(row).pipe(Effect.orDie)
+    })
+
     const listForOrder = Effect.fn("Tickets.listForOrder")(function* (orderId: OrderId) {
       const scope = yield* tenantScope(sql)
       return yield* Effect.flatMap(
@@ -236,7 +249,7 @@ export class Tickets extends Effect.Service<Tickets>()("sratix/tickets/Tickets",
       return stale.length
     })
 
-    return { issueForOrder, listForOrder, void: voidTickets, revocationList, resignCodes } as const
+    return { issueForOrder, find, listForOrder, void: voidTickets, revocationList, resignCodes } as const
   }),
   dependencies: [Audit.Default, SigningKeys.Default],
 }) {}

@@ -12,6 +12,7 @@ import {
   InProcessQueueLive,
   type JobQueue,
   MailConfig,
+  type MailConfigShape,
   migrate,
   PaymentsConfig,
   type PaymentsConfigShape,
@@ -71,9 +72,11 @@ export const coreLayer = (
     payments?: Partial<PaymentsConfigShape>
     /** The job queue the services enqueue on; the in-process one unless a test brings BullMQ. */
     jobs?: Layer.Layer<JobQueue>
+    /** Mail settings over the defaults (a fresh file outbox): e.g. an SMTP URL or a short send lease. */
+    mail?: Partial<MailConfigShape>
   } = {},
 ) => {
-  const { payments, jobs, ...core } = config
+  const { payments, jobs, mail, ...core } = config
   const db = Database.layer({ url, maxConnections: 30 })
   const migrated = Layer.effectDiscard(Effect.orDie(migrate)).pipe(Layer.provide(db))
   return CoreServices.pipe(
@@ -84,7 +87,7 @@ export const coreLayer = (
         PaymentsConfig.layer(payments),
         FileStorage.local(fs.mkdtempSync(path.join(os.tmpdir(), "sratix-files-"))),
         jobs ?? InProcessQueueLive,
-        MailConfig.layer({ outboxDir: fs.mkdtempSync(path.join(os.tmpdir(), "sratix-outbox-")) }),
+        MailConfig.layer({ outboxDir: fs.mkdtempSync(path.join(os.tmpdir(), "sratix-outbox-")), ...mail }),
       ),
     ),
     Layer.provide(migrated),

@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import {
+  BillingProfiles,
   Caller,
   type CallerShape,
   type CreatePromoCode,
@@ -10,11 +11,13 @@ import {
   Events,
   type Grant,
   type JobQueue,
+  type MailConfigShape,
   Organizations,
   type OrgId,
   type PaymentsConfigShape,
   type PlaceOrder,
   PromoCodes,
+  type SetBillingProfile,
   type TicketTypeId,
   TicketTypes,
   withCaller,
@@ -28,6 +31,7 @@ export interface LayerConfig {
   readonly inventoryBuckets?: number
   readonly payments?: Partial<PaymentsConfigShape>
   readonly jobs?: Layer.Layer<JobQueue>
+  readonly mail?: Partial<MailConfigShape>
 }
 
 /**
@@ -111,6 +115,24 @@ export const eventIn = (orgId: OrgId, slug: string = unique("event")) =>
     })
     return yield* events.update(draft.id, { status: "published" })
   })
+
+export const QR_IBAN = "CH4431999123000889012"
+
+export const billingProfileInput = (overrides: Partial<SetBillingProfile> = {}): SetBillingProfile => ({
+  legalName: "Swiss Robotics Association",
+  addressLines: ["Technoparkstrasse 1"],
+  postcode: "8005",
+  town: "Zürich",
+  country: "CH",
+  vatNumber: "CHE-123.456.788 MWST",
+  iban: QR_IBAN,
+  paymentTermsDays: 30,
+  ...overrides,
+})
+
+/** A billing profile with a QR-IBAN, so the organisation can sell by invoice. */
+export const invoicingProfile = (orgId: OrgId, overrides: Partial<SetBillingProfile> = {}) =>
+  Effect.flatMap(BillingProfiles, (p) => p.set(orgId, billingProfileInput(overrides)))
 
 export const createTicketType = (event: Event, overrides: Partial<CreateTicketType> = {}) =>
   Effect.flatMap(TicketTypes, (t) => t.create(event, ticketTypeInput(overrides)))

@@ -20,6 +20,29 @@ export const pdfText = (pdf: Uint8Array): string => {
   }
 }
 
+/** The QR codes of each page of a PDF (sorted: zbarimg lists a page's codes in no fixed order), read from a 300 dpi render. */
+export const qrCodesPerPage = (pdf: Uint8Array): Array<Array<string>> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sratix-qr-"))
+  try {
+    fs.writeFileSync(path.join(dir, "in.pdf"), pdf)
+    execFileSync("pdftoppm", ["-r", "300", "-png", path.join(dir, "in.pdf"), path.join(dir, "page")])
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".png"))
+      .sort()
+      .map((f) =>
+        execFileSync("zbarimg", ["--quiet", "--raw", path.join(dir, f)], { encoding: "utf8" })
+          .split("\n")
+          .filter((l) => l !== "")
+          .sort(),
+      )
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export const qrCodesIn = (pdf: Uint8Array) => qrCodesPerPage(pdf).flat()
+
 /**
  * The Swiss QR code on the last page of a PDF, decoded as a bank app would from a print: the page
  * rasterised at 200 dpi (`pdftoppm`), its bottom third (where the payment part sits) read by jsQR.

@@ -8,6 +8,11 @@ export interface LoopbackSmtp {
   readonly received: Array<Buffer>
   /** The next `count` recipients are refused with this reply (e.g. 451 then a retry succeeds). */
   readonly refuseNext: (count: number, code: number, text: string) => void
+  /**
+   * The next message's final reply waits until `release()`: `arrived` resolves once its data is in.
+   * A message whose client hung up before the reply was never accepted, and is not in `received`.
+   */
+  readonly holdNext: () => { readonly arrived: Promise<void>; readonly release: () => void }
 }
 
 /**
@@ -18,6 +23,8 @@ export const loopbackSmtp = Effect.acquireRelease(
   Effect.async<{ server: SMTPServer; smtp: LoopbackSmtp }>((resume) => {
     const received: Array<Buffer> = []
     const refusals: Array<{ code: number; text: string }> = []
+    const holds: Array<{ arrived: () => void; released: Promise<void> }> = []
+    const closed = new Set<string>()
     const server = new SMTPServer({
       disabledCommands: ["STARTTLS"],
       allowInsecureAuth: true,
@@ -31,10 +38,17 @@ export const loopbackSmtp = Effect.acquireRelease(
         if (refusal === undefined) return callback()
         callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }))
       },
-      onData: (stream, _session, callback) => {
+      onClose: (session) => void closed.add(session.id),
+      onData: (stream, session, callback) => {
         const chunks: Array<Buffer> = []
+        const hold = holds.shift()
         stream.on("data", (c: Buffer) => chunks.push(c))
-        stream.on("end", () => {
+        stream.on("end", async () => {
+          if (hold !== undefined) {
+            hold.arrived()
+            await hold.released
+          }
+          if (closed.has(session.id)) return
           received.push(Buffer.concat(chunks))
           callback()
         })
@@ -50,6 +64,14 @@ export const loopbackSmtp = Effect.acquireRelease(
             received,
             refuseNext: (count, code, text) => {
               for (let i = 0; i < count; i++) refusals.push({ code, text })
+            },
+            holdNext: () => {
+              let arrived!: () => void
+              let release!: () => void
+              const arrival = new Promise<void>((done) => (arrived = done))
+              const released = new Promise<void>((done) => (release = done))
+              holds.push({ arrived, released })
+              return { arrived: arrival, release }
             },
           },
         }),

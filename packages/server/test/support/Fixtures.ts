@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import {
+  Badges,
   BillingProfiles,
   CheckInDevices,
   CheckIns,
@@ -19,6 +20,7 @@ import {
   Orders,
   Organizations,
   PromoCodes,
+  SAMPLE_BADGE_TEMPLATE,
   TicketTypes,
 } from "../../../core/src/index.js"
 import type { EndpointRule } from "../../src/http/Access.js"
@@ -53,6 +55,10 @@ export interface EventFixture {
   /** A check-in list of the event, and a scanner device enrolled for it. */
   readonly listId: string
   readonly deviceId: string
+  /** A valid ticket of a second, free order (fulfilled, its confirmation sent before the fixture returns). */
+  readonly ticketId: string
+  readonly ticketOrderId: string
+  readonly ticketOrderToken: string
 }
 
 /** A form that asks nothing mandatory, so any order can carry it: an organisation and an optional file. */
@@ -103,6 +109,15 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
         event,
         Schema.decodeUnknownSync(CreateTicketType)({ name: `Seat ${label}`, priceMinor: 4500, capacity: 1000 }),
       )
+      const guestType = yield* (yield* TicketTypes).create(
+        event,
+        Schema.decodeUnknownSync(CreateTicketType)({
+          name: `Guest ${label}`,
+          priceMinor: 0,
+          vatRateBp: 0,
+          capacity: 1000,
+        }),
+      )
       const promo = yield* (yield* PromoCodes).create(
         event,
         Schema.decodeUnknownSync(CreatePromoCode)({ code, kind: "percent", value: 1000, maxUses: 1000 }),
@@ -125,6 +140,7 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
         deviceId: device.deviceId as string,
         eventId: event.id as string,
         ticketTypeId: ticketType.id as string,
+        guestTypeId: guestType.id as string,
         promoCodeId: promo.id,
         key,
         version: String(form.version),
@@ -141,6 +157,19 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
   const uploadId = (uploaded.json as { uploadId: string }).uploadId
   const order = await placeOrder(server, seeded.eventId, seeded.ticketTypeId, code, { attachment: uploadId })
   const invoiceId = await issueInvoice(server, orgId, order.orderId)
+  const guest = await placeOrder(server, seeded.eventId, seeded.guestTypeId)
+  const ticketId = await fulfilled(server, guest.orderId)
+  // Saved after the guest order's confirmation went out, so seeding renders no badge it does not need.
+  await server.run(
+    Effect.flatMap(Badges, (badges) =>
+      badges.save(seeded.eventId as never, {
+        name: `Badge ${label}`,
+        size: { name: "A6" },
+        html: SAMPLE_BADGE_TEMPLATE.html,
+        css: SAMPLE_BADGE_TEMPLATE.css,
+      }),
+    ).pipe(Effect.orDie),
+  )
   return {
     orgId,
     eventId: seeded.eventId,
@@ -155,7 +184,33 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
     invoiceId,
     listId: seeded.listId,
     deviceId: seeded.deviceId,
+    ticketId,
+    ticketOrderId: guest.orderId,
+    ticketOrderToken: guest.orderToken,
   }
+}
+
+/**
+ * Waits until the server's own workers fulfilled a paid order and sent its confirmation, so no
+ * background write of the fixture lands inside a later test's before/after snapshot. Its first ticket.
+ */
+const fulfilled = async (server: TestServer, orderId: string) => {
+  for (let i = 0; i < 300; i++) {
+    const ticket = await server.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        Effect.all([
+          sql<{ id: string }>`SELECT id FROM tickets WHERE order_id = ${orderId} ORDER BY seat_index`,
+          sql<{ status: string }>`SELECT status FROM communications WHERE subject_id = ${orderId}`,
+        ]),
+      ).pipe(
+        Effect.map(([tickets, sent]) => (sent[0]?.status === "sent" ? (tickets[0]?.id ?? null) : null)),
+        Effect.orDie,
+      ),
+    )
+    if (ticket !== null) return ticket
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`the fixture order ${orderId} was not fulfilled within 30 s`)
 }
 
 const enrolled = (event: Event, listId: string, deviceName: string) =>
@@ -341,7 +396,16 @@ export interface Example {
   readonly raw?: { readonly contentType: string; readonly text: string }
   /** The body or query names ids of `ids` (beyond the path), so borrowing them is worth testing. */
   readonly refersToIds?: boolean
+  /** Path ids other than the fixture's same-named ones (a buyer's ticket lives in the fixture's free order). */
+  readonly pathIds?: Readonly<Record<string, string>>
 }
+
+/** A buyer's request for a document of their ticket: the free order's id and token. */
+const buyerDocument = (ids: EventFixture): Example => ({
+  headers: { "x-order-token": ids.ticketOrderToken },
+  pathIds: { orderId: ids.ticketOrderId },
+  refersToIds: true,
+})
 
 const isoIn2027 = (month: number) => `2027-${String(month).padStart(2, "0")}-10T08:00:00Z`
 
@@ -458,6 +522,11 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
   "checkIn.sync": () => ({ body: { cursor: 0, checkIns: [] } }),
   "checkIn.checkIns": () => ({}),
   "checkIn.stream": () => ({}),
+  "badges.ticketBadge": () => ({}),
+  "badges.printSheet": (ids) => ({ query: { orderIds: ids.ticketOrderId, order: "name" }, refersToIds: true }),
+  "ticketDocuments.badge": (ids) => buyerDocument(ids),
+  "ticketDocuments.applePass": (ids) => buyerDocument(ids),
+  "ticketDocuments.googleWallet": (ids) => buyerDocument(ids),
 }
 
 export const ruleKey = (rule: EndpointRule) => `${rule.group}.${rule.name}`
@@ -483,7 +552,7 @@ export const exampleRequest = (
   const query = example.query ? `?${new URLSearchParams(example.query as Record<string, string>)}` : ""
   return {
     method: rule.method,
-    path: pathFor(rule, pathIds) + query,
+    path: pathFor(rule, { ...pathIds, ...example.pathIds }) + query,
     headers: { ...example.headers, ...(example.raw ? { "content-type": example.raw.contentType } : {}), ...headers },
     ...(example.raw ? { body: example.raw.text } : example.body === undefined ? {} : { json: example.body }),
   }
@@ -599,15 +668,35 @@ export const idsOf = (fixture: EventFixture) => [
 ]
 
 /**
- * The fingerprint once the database has stopped changing (two equal reads 200 ms apart, at most 10 s):
- * a paid or free order starts background fulfilment, which must finish before "unchanged" means anything.
+ * Fulfilled orders whose confirmation is not settled yet. Between the tickets and the e-mail the
+ * confirmation's documents are rendered, a quiet stretch of no writes that can outlast 200 ms.
+ */
+const unsentConfirmations = (server: TestServer) =>
+  server.run(
+    Effect.flatMap(
+      SqlClient.SqlClient,
+      (sql) => sql<{ n: unknown }>`SELECT COUNT(*) AS n FROM order_fulfilments f
+        WHERE f.status = 'done' AND NOT EXISTS (SELECT 1 FROM communications c
+          WHERE c.subject_id = f.order_id AND c.template = 'confirmation' AND c.status <> 'sending')`,
+    ).pipe(
+      Effect.map((rows) => Number(rows[0]?.n ?? 0)),
+      Effect.orDie,
+    ),
+  )
+
+/**
+ * The fingerprint once the database has stopped changing (two equal reads 200 ms apart, with every
+ * fulfilled order's confirmation settled; at most 20 s): a paid or free order starts background
+ * fulfilment, which must finish before "unchanged" means anything.
  */
 export const settledFingerprint = async (server: TestServer, columns: Columns) => {
   let previous = await fingerprint(server, columns)
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 100; i++) {
     await new Promise((resolve) => setTimeout(resolve, 200))
     const current = await fingerprint(server, columns)
-    if (JSON.stringify(current) === JSON.stringify(previous)) return current
+    if (JSON.stringify(current) === JSON.stringify(previous) && (await unsentConfirmations(server)) === 0) {
+      return current
+    }
     previous = current
   }
   return previous

@@ -14,6 +14,7 @@ import {
   type Role,
 } from "../../../core/src/index.js"
 import { freshDatabase, type TestDatabase, testSecret } from "../../../core/test/support/Databases.js"
+import { sharedWalletEnv } from "../../../core/test/support/PassCertificates.js"
 import { type StripeStandIn, startStripeStandIn } from "../../../core/test/support/StripeStandIn.js"
 import { makeLogger } from "../../src/http/RequestLog.js"
 import { type RunningServer, startServer } from "../../src/Server.js"
@@ -86,6 +87,8 @@ export const startTestServer = async (
     STRIPE_SECRET_KEY_TEST: standIn.secretKey,
     STRIPE_WEBHOOK_SECRET_TEST: standIn.webhookSecret,
     STRIPE_API_URL: `http://127.0.0.1:${standIn.port}`,
+    // Wallets on, with test certificates, so their endpoints answer as in production.
+    ...sharedWalletEnv(),
     ...options.env,
   })
   const server = await startServer({
