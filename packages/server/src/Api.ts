@@ -1,5 +1,6 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AuthApi } from "./auth/Api.js"
+import { ConnectorsApi } from "./connectors/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { FormsApi } from "./forms/Api.js"
 import { HealthApi } from "./health/Api.js"
@@ -22,6 +23,7 @@ export class SratixApi extends HttpApi.make("sratix")
   .add(OrdersApi)
   .add(FormsApi)
   .add(PublicApi)
+  .add(ConnectorsApi)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "SRAtix API")
   .annotate(OpenApi.Version, API_VERSION)

@@ -18,6 +18,7 @@ import {
 import { Effect, Exit, Layer, ManagedRuntime, Schedule, Scope } from "effect"
 import { SratixApi } from "./Api.js"
 import { AuthLive } from "./auth/Http.js"
+import { ConnectorsLive } from "./connectors/Http.js"
 import { EventsLive } from "./events/Http.js"
 import { FormsLive } from "./forms/Http.js"
 import { HealthLive } from "./health/Http.js"
@@ -119,6 +120,7 @@ const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
     OrdersLive,
     FormsLive,
     PublicLive,
+    ConnectorsLive,
   ]),
 )
 
