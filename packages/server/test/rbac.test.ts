@@ -1,9 +1,18 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Identity, type Permission, type Role, rolePermissions, roleScope, roles } from "../../core/src/index.js"
+import {
+  Connectors,
+  Identity,
+  type Permission,
+  type Role,
+  rolePermissions,
+  roleScope,
+  roles,
+  signatureHeaders,
+} from "../../core/src/index.js"
 import { SratixApi } from "../src/Api.js"
 import { type EndpointRule, endpointRules } from "../src/http/Access.js"
-import { blankAttendees, optionalForm, SAMPLE_PDF } from "./support/Fixtures.js"
+import { blankAttendees, optionalForm, SAMPLE_PDF, seedWebhook, UNREACHABLE_SITE } from "./support/Fixtures.js"
 import { api, login, PASSWORD, startTestServer, type TestServer, tokenFor } from "./support/TestServer.js"
 
 /**
@@ -19,6 +28,20 @@ interface World {
   ticketTypeId: string
   promoCodeId: string
   superToken: string
+  /** A Control site of the org, with the secret its plugin signs with. */
+  site: { id: string; apiSecret: string }
+}
+
+/** A request as the site's plugin signs it: fresh nonce, the exact body bytes `api` sends. */
+const signedBySite = (w: World, path: string, body: unknown): Request => {
+  const parts = {
+    method: "POST",
+    path: `/api/v1${path}`,
+    timestamp: Math.floor(Date.now() / 1000),
+    nonce: `rbac-${unique()}-nonce`.padEnd(16, "x"),
+    body: JSON.stringify(body),
+  }
+  return { path, body, headers: signatureHeaders(w.site.id, w.site.apiSecret, parts) }
 }
 
 interface Request {
@@ -147,6 +170,35 @@ const examples: Record<string, (w: World) => Promise<Request>> = {
     const placed = await placeOrder(w)
     return { path: `/public/orders/${placed.order.id}`, headers: { "x-order-token": placed.accessToken } }
   },
+  "connectors.tokenExchange": async (w) =>
+    signedBySite(w, "/auth/token-exchange", {
+      wpUserId: ++counter,
+      roles: ["administrator"],
+      email: `wp${unique()}@test.sratix.org`,
+      name: "WP Admin",
+    }),
+  "connectors.receiveWebhook": async (w) =>
+    signedBySite(w, "/connectors/webhooks", {
+      id: `hook-${unique()}`,
+      type: "membership.changed",
+      data: { wpUserId: 1, roles: ["subscriber"], memberships: ["gold"] },
+    }),
+  "connectors.createSite": async (w) => ({
+    path: `/orgs/${w.orgId}/wp-sites`,
+    body: { kind: "client", sourceSite: `s${unique()}.example.org`, baseUrl: UNREACHABLE_SITE, eventId: w.eventId },
+  }),
+  "connectors.listSites": async (w) => ({ path: `/orgs/${w.orgId}/wp-sites` }),
+  "connectors.ensureEntity": async (w) => ({
+    path: `/orgs/${w.orgId}/wp-sites/${w.site.id}/entities`,
+    body: { sratixEntityType: "sponsor", sratixEntityId: "0190a0a0-3333-7000-8000-000000000003", name: "Sponsor AG" },
+  }),
+  "connectors.listWebhooks": async (w) => ({ path: `/orgs/${w.orgId}/webhooks` }),
+  "connectors.webhookDeliveries": async (w) => ({
+    path: `/orgs/${w.orgId}/webhooks/${await w.server.run(seedWebhook({ id: w.site.id, orgId: w.orgId }, "failed"))}/deliveries`,
+  }),
+  "connectors.replayWebhook": async (w) => ({
+    path: `/orgs/${w.orgId}/webhooks/${await w.server.run(seedWebhook({ id: w.site.id, orgId: w.orgId }, "failed"))}/replay`,
+  }),
 }
 
 const freshRefreshToken = async (w: World) => {
@@ -205,6 +257,17 @@ describe("RBAC matrix", () => {
       })
     ).body.id
     await api(world.server, "PATCH", `/events/${world.eventId}`, { token: t, body: { status: "published" } })
+    const site = await world.server.run(
+      Effect.flatMap(Connectors, (c) =>
+        c.createSite(world.orgId as never, {
+          kind: "control",
+          sourceSite: "members.example.org",
+          baseUrl: UNREACHABLE_SITE,
+          eventId: world.eventId,
+        }),
+      ).pipe(Effect.orDie),
+    )
+    world.site = { id: site.keyId, apiSecret: site.apiSecret }
     await api(world.server, "POST", `/events/${world.eventId}/forms`, { token: t, body: optionalForm })
     await api(world.server, "POST", `/events/${world.eventId}/forms/1/activate`, { token: t })
     for (const role of roles) {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import {
+  Connectors,
   CreateEvent,
   CreatePromoCode,
   CreateTicketType,
@@ -13,6 +14,7 @@ import {
   Organizations,
   PromoCodes,
   TicketTypes,
+  Webhooks,
 } from "../../../core/src/index.js"
 import type { EndpointRule } from "../../src/http/Access.js"
 import type { TestServer } from "./TestServer.js"
@@ -41,7 +43,28 @@ export interface EventFixture {
   readonly version: string
   /** A file uploaded for the form and claimed by the fixture order. */
   readonly uploadId: string
+  /** A connected WordPress Control site of the org (its URL answers nothing). */
+  readonly siteId: string
+  /** A delivered outbound webhook to that site. */
+  readonly webhookId: string
 }
+
+/** Where fixture sites "are": a loopback port nothing listens on, so deliveries fail fast and stay local. */
+export const UNREACHABLE_SITE = "http://127.0.0.1:9"
+
+/** A webhook of `site` in a final state (`delivered` or `failed`), written the way the outbox writes rows. */
+export const seedWebhook = (site: { id: string; orgId: string }, status: "delivered" | "failed") =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const webhooks = yield* Webhooks
+    const now = Date.now()
+    const row = yield* webhooks
+      .record({ site, eventType: "attendee.updated", subjectId: unique("subject"), data: { fixture: true } }, now)
+      .pipe(sql.withTransaction)
+    const id = row.pipe((o) => (o._tag === "Some" ? o.value.id : ""))
+    yield* sql`UPDATE webhook_outbox SET status = ${status}, attempts = 1 WHERE id = ${id}`
+    return id
+  })
 
 /** A form that asks nothing mandatory, so any order can carry it: an organisation and an optional file. */
 export const optionalForm = {
@@ -103,7 +126,16 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
       const forms = yield* FormSchemas
       const form = yield* forms.create(event.id, Schema.decodeUnknownSync(FormDefinitionSchema)(optionalForm))
       yield* forms.activate(event.id, form.version)
+      const site = yield* (yield* Connectors).createSite(orgId as never, {
+        kind: "control",
+        sourceSite: `${unique(`members-${label.toLowerCase()}`)}.example.org`,
+        baseUrl: UNREACHABLE_SITE,
+        eventId: event.id,
+      })
+      const webhookId = yield* seedWebhook({ id: site.keyId, orgId }, "delivered")
       return {
+        siteId: site.keyId,
+        webhookId,
         eventId: event.id as string,
         ticketTypeId: ticketType.id as string,
         promoCodeId: promo.id,
@@ -132,6 +164,8 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
     apiKeyId: seeded.key.id,
     version: seeded.version,
     uploadId,
+    siteId: seeded.siteId,
+    webhookId: seeded.webhookId,
   }
 }
 
@@ -335,6 +369,29 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
     refersToIds: true,
   }),
   "public.getOrder": (ids) => ({ headers: { "x-order-token": ids.orderToken }, refersToIds: true }),
+  // Signature-gated: an unsigned request is refused before it reaches any data (401 signature-refused).
+  "connectors.tokenExchange": () => ({
+    body: { wpUserId: 7, roles: ["administrator"], email: "wp.admin@example.com", name: "WP Admin" },
+  }),
+  "connectors.receiveWebhook": () => ({
+    body: { id: unique("hook"), type: "user.updated", data: { wpUserId: 7, email: "wp@example.com", name: "WP" } },
+  }),
+  "connectors.createSite": (ids) => ({
+    body: {
+      kind: "client",
+      sourceSite: `${unique("event-site")}.example.org`,
+      baseUrl: UNREACHABLE_SITE,
+      eventId: ids.eventId,
+    },
+    refersToIds: true,
+  }),
+  "connectors.listSites": () => ({}),
+  "connectors.ensureEntity": () => ({
+    body: { sratixEntityType: "exhibitor", sratixEntityId: "0190a0a0-2222-7000-8000-000000000002", name: "RoboTech AG" },
+  }),
+  "connectors.listWebhooks": () => ({ query: { status: "delivered" } }),
+  "connectors.webhookDeliveries": () => ({}),
+  "connectors.replayWebhook": () => ({}),
 }
 
 export const ruleKey = (rule: EndpointRule) => `${rule.group}.${rule.name}`
@@ -470,6 +527,8 @@ export const idsOf = (fixture: EventFixture) => [
   fixture.orderId,
   fixture.apiKeyId,
   fixture.uploadId,
+  fixture.siteId,
+  fixture.webhookId,
 ]
 
 /**
