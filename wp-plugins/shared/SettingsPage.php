@@ -23,6 +23,20 @@ if ( ! class_exists( SettingsPage::class, false ) ) {
 			private array $fields
 		) {}
 
+		/** The fields every connector needs to talk to SRAtix, first on both settings pages. */
+		public static function connection_fields(): array {
+			return array(
+				'api_url'        => array(
+					'label' => __( 'SRAtix server URL', 'sratix' ),
+					'type'  => 'url',
+					'help'  => __( 'Where the server answers, e.g. https://tix.example.org', 'sratix' ),
+				),
+				'key_id'         => array( 'label' => __( 'Site key id', 'sratix' ), 'type' => 'uuid' ),
+				'api_key'        => array( 'label' => __( 'API key (site secret)', 'sratix' ), 'type' => 'secret' ),
+				'webhook_secret' => array( 'label' => __( 'Webhook secret', 'sratix' ), 'type' => 'secret' ),
+			);
+		}
+
 		public function register(): void {
 			add_action( 'admin_init', array( $this, 'register_setting' ) );
 			add_action( 'admin_menu', array( $this, 'add_page' ) );

@@ -13,22 +13,8 @@ defined( 'ABSPATH' ) || exit;
 
 define( 'SRATIX_CONTROL_FILE', __FILE__ );
 
-require_once __DIR__ . '/shared/Signature.php';
-require_once __DIR__ . '/shared/SecretBox.php';
-require_once __DIR__ . '/shared/SettingsPage.php';
-require_once __DIR__ . '/shared/SignedRest.php';
-
-spl_autoload_register(
-	static function ( string $class ): void {
-		$prefix = 'Sratix\\Control\\';
-		if ( 0 === strpos( $class, $prefix ) ) {
-			$file = __DIR__ . '/includes/' . str_replace( '\\', '/', substr( $class, strlen( $prefix ) ) ) . '.php';
-			if ( is_readable( $file ) ) {
-				require $file;
-			}
-		}
-	}
-);
+require_once __DIR__ . '/shared/load.php';
+sratix_autoload( 'Sratix\\Control\\', __DIR__ . '/includes' );
 
 register_activation_hook( __FILE__, array( Sratix\Control\Mappings::class, 'install' ) );
 Sratix\Control\Plugin::setup();

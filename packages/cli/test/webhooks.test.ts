@@ -19,7 +19,7 @@ const SECRET = "cli-test-secret-0123456789abcdef-0123456789"
 describe("sratix webhooks list and replay", () => {
   let dataDir: string
   let env: Record<string, string>
-  let orgSlug: string
+  let orgId: string
   let failedIds: Array<string>
   let runtime: ManagedRuntime.ManagedRuntime<
     Layer.Layer.Success<typeof CoreServices> | Caller | SqlClient.SqlClient,
@@ -55,9 +55,8 @@ describe("sratix webhooks list and replay", () => {
       }).pipe(Effect.orDie),
     )
     failedIds = seededRows.failed
-    const orgs = await runJson<{ events: Array<{ orgSlug: string }> }>(["event", "list"], env)
-    orgSlug = orgs.json.events[0]!.orgSlug
-  }, 120_000)
+    orgId = seededRows.orgId
+  }, 300_000)
   afterAll(async () => {
     await runtime?.dispose()
     fs.rmSync(dataDir, { recursive: true, force: true })
@@ -65,7 +64,7 @@ describe("sratix webhooks list and replay", () => {
 
   it("lists by state, and replays every failed webhook once", { timeout: 300_000 }, async () => {
     const failed = await runJson<{ webhooks: Array<{ id: string; status: string }> }>(
-      ["webhooks", "list", "--status", "failed", "--org", orgSlug],
+      ["webhooks", "list", "--status", "failed", "--org", orgId],
       env,
     )
     expect(failed.code).toBe(0)

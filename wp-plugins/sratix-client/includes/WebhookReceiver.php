@@ -33,19 +33,20 @@ final class WebhookReceiver {
 
 	public function receive( \WP_REST_Request $request ): \WP_REST_Response {
 		$hook = json_decode( (string) $request->get_body(), true );
-		if ( ! is_array( $hook ) || ! isset( $hook['id'], $hook['type'] ) || ! is_string( $hook['type'] ) ) {
+		if ( ! is_array( $hook ) || ! isset( $hook['id'], $hook['type'] ) || ! is_string( $hook['type'] )
+			|| ! preg_match( '/^[a-z_]+(\.[a-z_]+)+$/D', $hook['type'] ) ) {
 			return new \WP_REST_Response( array( 'error' => 'malformed' ), 400 );
 		}
 		update_option(
 			'sratix_client_last_webhook',
 			array(
 				'id'          => sanitize_text_field( (string) $hook['id'] ),
-				'type'        => sanitize_key( $hook['type'] ),
+				'type'        => $hook['type'],
 				'received_at' => time(),
 			),
 			false
 		);
-		do_action( 'sratix_client_webhook', sanitize_key( $hook['type'] ), is_array( $hook['data'] ?? null ) ? $hook['data'] : array() );
+		do_action( 'sratix_client_webhook', $hook['type'], is_array( $hook['data'] ?? null ) ? $hook['data'] : array() );
 		return new \WP_REST_Response( array( 'received' => true ), 200 );
 	}
 }

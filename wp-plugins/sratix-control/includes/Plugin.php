@@ -17,15 +17,7 @@ final class Plugin {
 		self::$settings ??= new SettingsPage(
 			self::OPTION,
 			__( 'SRAtix Control', 'sratix' ),
-			array(
-				'api_url'        => array(
-					'label' => __( 'SRAtix server URL', 'sratix' ),
-					'type'  => 'url',
-					'help'  => __( 'Where the server answers, e.g. https://tix.example.org', 'sratix' ),
-				),
-				'key_id'         => array( 'label' => __( 'Site key id', 'sratix' ), 'type' => 'uuid' ),
-				'api_key'        => array( 'label' => __( 'API key (site secret)', 'sratix' ), 'type' => 'secret' ),
-				'webhook_secret' => array( 'label' => __( 'Webhook secret', 'sratix' ), 'type' => 'secret' ),
+			SettingsPage::connection_fields() + array(
 				'dashboard_url'  => array(
 					'label' => __( 'Dashboard URL', 'sratix' ),
 					'type'  => 'url',

@@ -319,9 +319,9 @@ export class Connectors extends Effect.Service<Connectors>()("sratix/connectors/
 
     /**
      * What WordPress reports (reference §6): profile and membership changes refresh the snapshot of a
-     * mapped user (and the name, which WordPress owns for its members); a created entity post is
-     * mapped to the SRAtix record it was made for. Unmapped users are ignored: a mapping starts with
-     * a token exchange, never with a push.
+     * mapped user; a created entity post is mapped to the SRAtix record it was made for. The SRAtix
+     * account itself is never changed: it may belong to other organisations too, which this site
+     * must not reach. Unmapped users are ignored: a mapping starts with a token exchange, never with a push.
      */
     const receiveWebhook = Effect.fn("Connectors.receiveWebhook")(function* (
       site: ConnectorSite,
@@ -346,9 +346,6 @@ export class Connectors extends Effect.Service<Connectors>()("sratix/connectors/
                 updated_at = ${now}
               WHERE site_id = ${site.id} AND wp_entity_type = 'user' AND wp_entity_id = ${hook.data.wpUserId}
                 AND sratix_entity_type = 'user'`
-            if (hook.type === "user.updated") {
-              yield* sql`UPDATE users SET name = ${hook.data.name}, updated_at = ${now} WHERE id = ${mapped.value}`
-            }
             yield* audit.record({
               action: hook.type === "user.updated" ? "wp_user.synced" : "wp_membership.synced",
               targetType: "user",

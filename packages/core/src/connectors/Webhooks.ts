@@ -327,6 +327,9 @@ export class Webhooks extends Effect.Service<Webhooks>()("sratix/connectors/Webh
 
     const deliveries = Effect.fn("Webhooks.deliveries")(function* (outboxId: string, orgId?: OrgId) {
       const scope = yield* tenantScope(sql, { org: "o.org_id" })
+      const [owned] = yield* sql<{ id: string }>`SELECT o.id FROM webhook_outbox o
+        WHERE o.id = ${outboxId} AND ${scope} ${orgId ? sql`AND o.org_id = ${orgId}` : sql``}`.pipe(Effect.orDie)
+      if (owned === undefined) return yield* new NotFound({ detail: "No such webhook", resource: "webhook" })
       const rows = yield* sql<Record<string, unknown>>`SELECT d.id, d.outbox_id, d.attempt, d.outcome, d.status_code,
           d.error, d.duration_ms, d.created_at
         FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.outbox_id

@@ -102,6 +102,7 @@ export class ConnectorsApi extends HttpApiGroup.make("connectors")
     HttpApiEndpoint.get("webhookDeliveries", "/orgs/:orgId/webhooks/:webhookId/deliveries")
       .setPath(WebhookPath)
       .addSuccess(Schema.Array(WebhookDelivery))
+      .addError(NotFound)
       .annotate(RequiredAccess, permission("api-keys.manage"))
       .annotate(OpenApi.Description, "The delivery log of one webhook: every attempt with its answer."),
   )

@@ -387,7 +387,11 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
   }),
   "connectors.listSites": () => ({}),
   "connectors.ensureEntity": () => ({
-    body: { sratixEntityType: "exhibitor", sratixEntityId: "0190a0a0-2222-7000-8000-000000000002", name: "RoboTech AG" },
+    body: {
+      sratixEntityType: "exhibitor",
+      sratixEntityId: "0190a0a0-2222-7000-8000-000000000002",
+      name: "RoboTech AG",
+    },
   }),
   "connectors.listWebhooks": () => ({ query: { status: "delivered" } }),
   "connectors.webhookDeliveries": () => ({}),
