@@ -67,6 +67,15 @@ $sratix_plain = wp_insert_post(
 		'post_content' => '<p>No tickets here.</p>',
 	)
 );
+$sratix_block = wp_insert_post(
+	array(
+		'post_type'    => 'page',
+		'post_status'  => 'publish',
+		'post_title'   => 'Block',
+		'post_name'    => 'block',
+		'post_content' => '<!-- wp:sratix/checkout {"theme":"dark"} /-->',
+	)
+);
 $sratix_member = wp_insert_user(
 	array(
 		'user_login'   => 'ada',
@@ -81,6 +90,7 @@ echo wp_json_encode(
 	array(
 		'ticketsUrl' => get_permalink( $sratix_page ),
 		'aboutUrl'   => get_permalink( $sratix_plain ),
+		'blockUrl'   => get_permalink( $sratix_block ),
 		'memberId'   => $sratix_member,
 		'stored'     => get_option( 'sratix_control_settings' ),
 	)

@@ -64,7 +64,7 @@ describe.skipIf(!mysqlUrl)("the plugins in a real WordPress against a running SR
   let wp: WordPressSite
   let shop: Shop
   let browser: Awaited<ReturnType<typeof launchChromium>>
-  let installed: { ticketsUrl: string; aboutUrl: string; memberId: number }
+  let installed: { ticketsUrl: string; aboutUrl: string; blockUrl: string; memberId: number }
   let control: { keyId: string; apiSecret: string; webhookSecret: string }
 
   const memberMeta = async (key: string) => {
@@ -122,12 +122,16 @@ describe.skipIf(!mysqlUrl)("the plugins in a real WordPress against a running SR
     expect(tables).toHaveLength(1)
   })
 
-  it("embeds the checkout with escaped attributes, and the bundle only on the page that uses it", async () => {
+  it("embeds the checkout by shortcode and block with escaped attributes, and the bundle only on pages that use it", async () => {
     const tickets = await (await fetch(installed.ticketsUrl)).text()
     expect(tickets).toContain(`<sratix-checkout event-id="${shop.eventId}" api-base="http://127.0.0.1:`)
     expect(tickets).toMatch(
       /<script type="module" crossorigin="anonymous" src='http:\/\/127\.0\.0\.1:\d+\/widgets\/sratix\.js'/,
     )
+    const block = await (await fetch(installed.blockUrl)).text()
+    expect(block).toContain(`<sratix-checkout event-id="${shop.eventId}"`)
+    expect(block).toContain('theme="dark"')
+    expect(block).toContain("/widgets/sratix.js")
     const about = await (await fetch(installed.aboutUrl)).text()
     expect(about).not.toContain("sratix.js")
     expect(about).not.toContain("<sratix-")
