@@ -28,6 +28,16 @@ ensure_debian_packages() {
   command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
   # A real WordPress theme's stylesheet, the host page of the widget isolation test.
   [ -f /usr/share/wordpress/wp-content/themes/twentytwentyone/style.css ] || missing+=(wordpress-theme-twentytwentyone)
+  # The WordPress plugins' tests: Debian's WordPress served by PHP's built-in server, and PHPUnit.
+  [ -f /usr/share/wordpress/wp-settings.php ] || missing+=(wordpress)
+  command -v php >/dev/null 2>&1 || missing+=(php-cli)
+  local php_modules
+  php_modules=$(php -m 2>/dev/null || true)
+  grep -qix mysqli <<<"$php_modules" || missing+=(php-mysql)
+  grep -qix dom <<<"$php_modules" || missing+=(php-xml)
+  grep -qix mbstring <<<"$php_modules" || missing+=(php-mbstring)
+  grep -qix curl <<<"$php_modules" || missing+=(php-curl)
+  command -v phpunit >/dev/null 2>&1 || missing+=(phpunit)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "services: installing ${missing[*]} from Debian" >&2
     export DEBIAN_FRONTEND=noninteractive

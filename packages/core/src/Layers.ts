@@ -9,6 +9,8 @@ import { CheckInPacks } from "./checkin/Packs.js"
 import { Communications } from "./comms/Communications.js"
 import { Emails } from "./comms/Emails.js"
 import { EmailTemplates } from "./comms/EmailTemplates.js"
+import { Connectors } from "./connectors/Connectors.js"
+import { Webhooks } from "./connectors/Webhooks.js"
 import { Events } from "./events/Events.js"
 import { FormSchemas } from "./forms/FormSchemas.js"
 import { Submissions } from "./forms/Submissions.js"
@@ -62,4 +64,6 @@ export const CoreServices = Layer.mergeAll(
   CheckInPacks.Default,
   Badges.Default,
   Wallet.Default,
+  Connectors.Default,
+  Webhooks.Default,
 )

@@ -975,6 +975,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/token-exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A Control site vouches for one of its users and their WordPress roles; the answer is a 15-minute access token limited to what the site's role map gives for those roles. Signed by the connector site: headers X-Sratix-Key (the site's key id), X-Sratix-Timestamp (Unix seconds), X-Sratix-Nonce (single use) and X-Sratix-Signature (`v1=` HMAC-SHA256, docs/wordpress.md). Refused with 401 signature-refused when the key is unknown, the signature wrong, the time outside ±300 s or the nonce used before. */
+        post: operations["connectors.tokenExchange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connectors/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description WordPress reports a profile update, a membership change or a created entity post. Signed by the connector site: headers X-Sratix-Key (the site's key id), X-Sratix-Timestamp (Unix seconds), X-Sratix-Nonce (single use) and X-Sratix-Signature (`v1=` HMAC-SHA256, docs/wordpress.md). Refused with 401 signature-refused when the key is unknown, the signature wrong, the time outside ±300 s or the nonce used before. */
+        post: operations["connectors.receiveWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgId}/wp-sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["connectors.listSites"];
+        put?: never;
+        /** @description Connects a WordPress site; its two secrets are in this answer only. */
+        post: operations["connectors.createSite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgId}/wp-sites/{siteId}/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Entity auto-creation (reference §16): asks the Control site to create an entity post for an exhibitor, partner or sponsor that has none, or to mark the one it has. */
+        post: operations["connectors.ensureEntity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Outbound webhooks, newest first (at most 100). */
+        get: operations["connectors.listWebhooks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgId}/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The delivery log of one webhook: every attempt with its answer. */
+        get: operations["connectors.webhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgId}/webhooks/{webhookId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Queues a failed or delivered webhook again with fresh attempts; one still queued is left as it is. */
+        post: operations["connectors.replayWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2519,6 +2638,143 @@ export interface components {
         };
         GoogleWalletLink: {
             url: string;
+        };
+        TokenExchangeRequest: {
+            /**
+             * positive
+             * @description a positive number
+             */
+            wpUserId: components["schemas"]["Int"];
+            /**
+             * maxItems(30)
+             * @description an array of at most 30 item(s)
+             */
+            roles: string[];
+            /** @description a string that will be trimmed */
+            email: string;
+            /** @description a string that will be trimmed */
+            name: string;
+        };
+        ExchangedToken: {
+            accessToken: string;
+            /** @enum {string} */
+            tokenType: "Bearer";
+            /** @description Seconds until the access token expires; there is no refresh token */
+            expiresIn: number;
+            userId: string;
+            grants: components["schemas"]["ScopedGrant"][];
+        };
+        ScopedGrant: {
+            /** @enum {string} */
+            role: "super_admin" | "org_admin" | "event_admin" | "exhibitor" | "sponsor" | "partner" | "staff" | "volunteer" | "scanner" | "attendee";
+            orgId: string;
+            eventId: string | null;
+        };
+        SignatureRefused: {
+            /** @enum {string} */
+            type: "https://sratix.org/problems/signature-refused";
+            /** @enum {string} */
+            title: "Signature refused";
+            /** @enum {number} */
+            status: 401;
+            detail: string;
+            /** @enum {string} */
+            reason: "unknown-key" | "malformed" | "stale" | "bad-signature" | "replayed";
+            /** @enum {string} */
+            _tag: "SignatureRefused";
+        };
+        WebhookAccepted: {
+            id: string;
+            /** @enum {string} */
+            outcome: "applied" | "unmapped";
+        };
+        CreateConnectorSite: {
+            /** @enum {string} */
+            kind: "control" | "client";
+            /**
+             * maxLength(253)
+             * @description a string matching the pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$
+             */
+            sourceSite: string;
+            /**
+             * maxLength(500)
+             * @description a string at most 500 character(s) long
+             */
+            baseUrl: string;
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            eventId?: string;
+            roleMap?: components["schemas"]["RoleMap"];
+        };
+        RoleMap: {
+            [key: string]: "super_admin" | "org_admin" | "event_admin" | "exhibitor" | "sponsor" | "partner" | "staff" | "volunteer" | "scanner" | "attendee";
+        };
+        ConnectorSiteCreated: {
+            site: components["schemas"]["ConnectorSite"];
+            /** @description Sent by the plugin as X-Sratix-Key */
+            keyId: string;
+            /** @description Signs the plugin's requests to the server; shown once */
+            apiSecret: string;
+            /** @description Signs the server's webhooks to the site; shown once */
+            webhookSecret: string;
+        };
+        ConnectorSite: {
+            id: string;
+            orgId: string;
+            eventId: string | null;
+            /** @enum {string} */
+            kind: "control" | "client";
+            sourceSite: string;
+            baseUrl: string;
+            roleMap: components["schemas"]["RoleMap"];
+            disabledAt: components["schemas"]["Timestamp"] | null;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        EnsureEntity: {
+            /** @enum {string} */
+            sratixEntityType: "organization" | "exhibitor" | "partner" | "sponsor";
+            /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+            sratixEntityId: string;
+            /** @description a string that will be trimmed */
+            name: string;
+            /**
+             * maxLength(500)
+             * @description a string at most 500 character(s) long
+             */
+            address?: string;
+            /** @description a string that will be trimmed */
+            contactEmail?: string;
+            /**
+             * maxLength(100)
+             * @description a string at most 100 character(s) long
+             */
+            mark?: string;
+        };
+        WebhookEntry: {
+            id: string;
+            orgId: string;
+            siteId: string;
+            /** @enum {string} */
+            eventType: "registration.confirmed" | "attendee.updated" | "entity.create" | "entity.mark";
+            subjectId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            generation: number;
+            lastError: string | null;
+            deliveredAt: components["schemas"]["Timestamp"] | null;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        WebhookDelivery: {
+            id: string;
+            outboxId: string;
+            attempt: number;
+            /** @enum {string} */
+            outcome: "delivered" | "failed";
+            statusCode: number | null;
+            error: string | null;
+            durationMs: number;
+            createdAt: components["schemas"]["Timestamp"];
         };
         ValidationProblem: {
             /** @enum {string} */
@@ -7401,6 +7657,577 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["WalletNotConfigured"] | components["schemas"]["RenderFailed"];
+                };
+            };
+        };
+    };
+    "connectors.tokenExchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenExchangeRequest"];
+            };
+        };
+        responses: {
+            /** @description ExchangedToken */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangedToken"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"] | components["schemas"]["SignatureRefused"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "connectors.receiveWebhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": ({
+                    /** @description a string matching the pattern ^[A-Za-z0-9._-]{1,100}$ */
+                    id: string;
+                    /** @enum {string} */
+                    type: "user.updated";
+                    data: {
+                        /**
+                         * positive
+                         * @description a positive number
+                         */
+                        wpUserId: components["schemas"]["Int"];
+                        /** @description a string that will be trimmed */
+                        email: string;
+                        /** @description a string that will be trimmed */
+                        name: string;
+                    };
+                } | {
+                    /** @description a string matching the pattern ^[A-Za-z0-9._-]{1,100}$ */
+                    id: string;
+                    /** @enum {string} */
+                    type: "membership.changed";
+                    data: {
+                        /**
+                         * positive
+                         * @description a positive number
+                         */
+                        wpUserId: components["schemas"]["Int"];
+                        /**
+                         * maxItems(30)
+                         * @description an array of at most 30 item(s)
+                         */
+                        roles: string[];
+                        /**
+                         * maxItems(50)
+                         * @description an array of at most 50 item(s)
+                         */
+                        memberships: string[];
+                    };
+                }) | {
+                    /** @description a string matching the pattern ^[A-Za-z0-9._-]{1,100}$ */
+                    id: string;
+                    /** @enum {string} */
+                    type: "entity.created";
+                    data: {
+                        /**
+                         * positive
+                         * @description a positive number
+                         */
+                        wpPostId: components["schemas"]["Int"];
+                        /** @enum {string} */
+                        sratixEntityType: "organization" | "exhibitor" | "partner" | "sponsor";
+                        /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                        sratixEntityId: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description WebhookAccepted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAccepted"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"] | components["schemas"]["SignatureRefused"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "connectors.listSites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectorSite"][];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "connectors.createSite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConnectorSite"];
+            };
+        };
+        responses: {
+            /** @description ConnectorSiteCreated */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectorSiteCreated"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+            /** @description InvalidRequest */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    "connectors.ensureEntity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                orgId: string;
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnsureEntity"];
+            };
+        };
+        responses: {
+            /** @description WebhookEntry */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEntry"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+            /** @description InvalidRequest */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    "connectors.listWebhooks": {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEntry"][];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "connectors.webhookDeliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                orgId: string;
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"][];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+        };
+    };
+    "connectors.replayWebhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                orgId: string;
+                /** @description a string matching the pattern ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description WebhookEntry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEntry"];
+                };
+            };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Unauthorized"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Forbidden"];
+                };
+            };
+            /** @description NotFound */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFound"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Conflict"];
                 };
             };
         };

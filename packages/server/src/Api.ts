@@ -2,6 +2,7 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { AuthApi } from "./auth/Api.js"
 import { BadgesApi, TicketDocumentsApi } from "./badges/Api.js"
 import { CheckInApi } from "./checkin/Api.js"
+import { ConnectorsApi } from "./connectors/Api.js"
 import { EventsApi } from "./events/Api.js"
 import { FormsApi } from "./forms/Api.js"
 import { HealthApi } from "./health/Api.js"
@@ -32,6 +33,7 @@ export class SratixApi extends HttpApi.make("sratix")
   .add(CheckInApi)
   .add(BadgesApi)
   .add(TicketDocumentsApi)
+  .add(ConnectorsApi)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "SRAtix API")
   .annotate(OpenApi.Version, API_VERSION)

@@ -21,6 +21,7 @@ import { AuthLive } from "./auth/Http.js"
 import { BadgesLive, TicketDocumentsLive } from "./badges/Http.js"
 import { CheckInFeed } from "./checkin/Feed.js"
 import { CheckInLive } from "./checkin/Http.js"
+import { ConnectorsLive } from "./connectors/Http.js"
 import { EventsLive } from "./events/Http.js"
 import { FormsLive } from "./forms/Http.js"
 import { HealthLive } from "./health/Http.js"
@@ -132,6 +133,7 @@ const ApiLive = HttpApiBuilder.api(SratixApi).pipe(
     CheckInLive,
     BadgesLive,
     TicketDocumentsLive,
+    ConnectorsLive,
   ]),
 )
 

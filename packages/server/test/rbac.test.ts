@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   Badges,
+  Connectors,
   type EventId,
   Identity,
   type OrderId,
@@ -11,11 +12,20 @@ import {
   roleScope,
   roles,
   SAMPLE_BADGE_TEMPLATE,
+  signatureHeaders,
   Tickets,
 } from "../../core/src/index.js"
 import { SratixApi } from "../src/Api.js"
 import { type EndpointRule, endpointRules } from "../src/http/Access.js"
-import { billingProfile, blankAttendees, issueInvoice, optionalForm, SAMPLE_PDF } from "./support/Fixtures.js"
+import {
+  billingProfile,
+  blankAttendees,
+  issueInvoice,
+  optionalForm,
+  SAMPLE_PDF,
+  seedWebhook,
+  UNREACHABLE_SITE,
+} from "./support/Fixtures.js"
 import {
   api,
   login,
@@ -43,6 +53,20 @@ interface World {
   superToken: string
   /** A valid ticket of a free (so paid) order, its event having a badge template. */
   ticket: { id: string; orderId: string; orderToken: string }
+  /** A Control site of the org, with the secret its plugin signs with. */
+  site: { id: string; apiSecret: string }
+}
+
+/** A request as the site's plugin signs it: fresh nonce, the exact body bytes `api` sends. */
+const signedBySite = (w: World, path: string, body: unknown): Request => {
+  const parts = {
+    method: "POST",
+    path: `/api/v1${path}`,
+    timestamp: Math.floor(Date.now() / 1000),
+    nonce: `rbac-${unique()}-nonce`.padEnd(16, "x"),
+    body: JSON.stringify(body),
+  }
+  return { path, body, headers: signatureHeaders(w.site.id, w.site.apiSecret, parts) }
 }
 
 interface Request {
@@ -266,6 +290,35 @@ const examples: Record<string, (w: World) => Promise<Request>> = {
   "ticketDocuments.badge": async (w) => buyerDocument(w, "badge.pdf"),
   "ticketDocuments.applePass": async (w) => buyerDocument(w, "pass.pkpass"),
   "ticketDocuments.googleWallet": async (w) => buyerDocument(w, "google-wallet"),
+  "connectors.tokenExchange": async (w) =>
+    signedBySite(w, "/auth/token-exchange", {
+      wpUserId: ++counter,
+      roles: ["administrator"],
+      email: `wp${unique()}@test.sratix.org`,
+      name: "WP Admin",
+    }),
+  "connectors.receiveWebhook": async (w) =>
+    signedBySite(w, "/connectors/webhooks", {
+      id: `hook-${unique()}`,
+      type: "membership.changed",
+      data: { wpUserId: 1, roles: ["subscriber"], memberships: ["gold"] },
+    }),
+  "connectors.createSite": async (w) => ({
+    path: `/orgs/${w.orgId}/wp-sites`,
+    body: { kind: "client", sourceSite: `s${unique()}.example.org`, baseUrl: UNREACHABLE_SITE, eventId: w.eventId },
+  }),
+  "connectors.listSites": async (w) => ({ path: `/orgs/${w.orgId}/wp-sites` }),
+  "connectors.ensureEntity": async (w) => ({
+    path: `/orgs/${w.orgId}/wp-sites/${w.site.id}/entities`,
+    body: { sratixEntityType: "sponsor", sratixEntityId: "0190a0a0-3333-7000-8000-000000000003", name: "Sponsor AG" },
+  }),
+  "connectors.listWebhooks": async (w) => ({ path: `/orgs/${w.orgId}/webhooks` }),
+  "connectors.webhookDeliveries": async (w) => ({
+    path: `/orgs/${w.orgId}/webhooks/${await w.server.run(seedWebhook({ id: w.site.id, orgId: w.orgId }, "failed"))}/deliveries`,
+  }),
+  "connectors.replayWebhook": async (w) => ({
+    path: `/orgs/${w.orgId}/webhooks/${await w.server.run(seedWebhook({ id: w.site.id, orgId: w.orgId }, "failed"))}/replay`,
+  }),
 }
 
 function buyerDocument(w: World, document: string): Request {
@@ -387,6 +440,17 @@ describe("RBAC matrix", () => {
       await api(world.server, "POST", `/events/${world.eventId}/check-in-lists`, { token: t, body: { name: "Door" } })
     ).body.id
     world.deviceId = (await enrolDevice(world)).deviceId
+    const site = await world.server.run(
+      Effect.flatMap(Connectors, (c) =>
+        c.createSite(world.orgId as never, {
+          kind: "control",
+          sourceSite: "members.example.org",
+          baseUrl: UNREACHABLE_SITE,
+          eventId: world.eventId,
+        }),
+      ).pipe(Effect.orDie),
+    )
+    world.site = { id: site.keyId, apiSecret: site.apiSecret }
     await api(world.server, "POST", `/events/${world.eventId}/forms`, { token: t, body: optionalForm })
     await api(world.server, "POST", `/events/${world.eventId}/forms/1/activate`, { token: t })
     world.ticket = await freeTicket(world)

@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, type Duration, Effect, Schedule } from "effect"
 import { Emails, isRetryableSend } from "../comms/Emails.js"
+import { Webhooks } from "../connectors/Webhooks.js"
 import type { OrderId } from "../domain/Ids.js"
 import type { InvoiceId } from "../invoices/Invoice.js"
 import { JobQueue, PermanentJobFailure, type WorkOptions } from "../jobs/JobQueue.js"
@@ -59,6 +60,7 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
     const requests = yield* FulfilmentQueue
     const emails = yield* Emails
     const documents = yield* OrderDocuments
+    const webhooks = yield* Webhooks
     const system = withCaller(Caller.system("fulfilment"))
 
     /**
@@ -82,7 +84,7 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
       )
       if (hooks.onTicketsIssued) yield* hooks.onTicketsIssued
       const now = yield* Clock.currentTimeMillis
-      return yield* Effect.gen(function* () {
+      const result = yield* Effect.gen(function* () {
         const changed = yield* sql`UPDATE order_fulfilments
               SET status = ${issued === null ? "skipped" : "done"}, tickets = ${issued}, completed_at = ${now},
                 updated_at = ${now}
@@ -92,8 +94,13 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
         if (issued !== null) {
           yield* queue.enqueue(OrderConfirmationEmail, { orderId }, { id: confirmationJobId(orderId) })
         }
-        return (changed === 1 ? (issued === null ? "skipped" : "fulfilled") : "already_done") as FulfilOutcome
+        // The WordPress sites hear of the registration from rows written with it (docs/wordpress.md).
+        const hooks = changed === 1 && issued !== null ? yield* webhooks.recordOrderConfirmed(orderId, issued, now) : []
+        const outcome = (changed === 1 ? (issued === null ? "skipped" : "fulfilled") : "already_done") as FulfilOutcome
+        return { outcome, hooks }
       }).pipe(sql.withTransaction, Effect.retry({ while: isRetryableConflict, times: 5 }), Effect.orDie)
+      yield* webhooks.request(result.hooks)
+      return result.outcome
     }, system)
 
     /**
@@ -132,8 +139,8 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
 
     /**
      * The workers of this module until the scope closes (closing it is the graceful shutdown):
-     * `orders.fulfil`, `invoices.reminder_due`, and the sweeps. The e-mail job types are worked by
-     * the e-mail module.
+     * `orders.fulfil`, `invoices.reminder_due`, the e-mails, and the sweeps; with them the delivery of
+     * the webhooks fulfilment writes (`webhooks.deliver`), so every process that fulfils also delivers.
      */
     const runWorkers = (options: WorkerOptions = {}) =>
       Effect.gen(function* () {
@@ -151,6 +158,7 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
             emails.sendInvoiceReminder(invoiceId as InvoiceId).pipe(Effect.mapError(asJobFailure), system),
           work,
         )
+        yield* webhooks.runWorkers({ ...work, ...(sweepEvery === undefined ? {} : { sweepEvery }) })
         yield* Effect.all([sweep(), payments.closeLapsedInvoices()]).pipe(
           Effect.catchAllCause((cause) => Effect.logError("fulfilment sweep failed", { cause })),
           Effect.repeat(Schedule.spaced(sweepEvery ?? "30 seconds")),
@@ -160,5 +168,12 @@ export class Fulfilment extends Effect.Service<Fulfilment>()("sratix/fulfilment/
 
     return { fulfil, sendConfirmation, sweep, remindIfUnpaid, runWorkers } as const
   }),
-  dependencies: [Tickets.Default, Payments.Default, FulfilmentQueue.Default, Emails.Default, OrderDocuments.Default],
+  dependencies: [
+    Tickets.Default,
+    Payments.Default,
+    FulfilmentQueue.Default,
+    Emails.Default,
+    OrderDocuments.Default,
+    Webhooks.Default,
+  ],
 }) {}

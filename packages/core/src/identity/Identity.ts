@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Effect, Option, type ParseResult, Schema } from "effect"
 import * as Jose from "jose"
 import { Audit } from "../audit/Audit.js"
 import { CoreConfig } from "../config/CoreConfig.js"
@@ -91,6 +91,18 @@ export class ApiKey extends Schema.Class<ApiKey>("ApiKey")({
   revokedAt: Schema.NullOr(Timestamp),
   createdAt: Timestamp,
 }) {}
+
+/** JWT claim of a scoped (exchanged) token: the only grants its bearer has. */
+const SCOPED_GRANTS_CLAIM = "sratix_grants"
+const decodeScopedGrants = Schema.decodeUnknown(
+  Schema.Array(
+    Schema.Struct({
+      role: Role,
+      orgId: Schema.NullOr(Schema.String),
+      eventId: Schema.NullOr(Schema.String),
+    }),
+  ).pipe(Schema.maxItems(50)),
+) as (u: unknown) => Effect.Effect<ReadonlyArray<Grant>, ParseResult.ParseError>
 
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex")
 const decodeApiKey = rowDecoder(ApiKey)
@@ -269,9 +281,9 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
       )
     })
 
-    const issueAccessToken = (userId: string, now: number) =>
+    const issueAccessToken = (userId: string, now: number, claims: Jose.JWTPayload = {}) =>
       Effect.promise(() =>
-        new Jose.SignJWT({})
+        new Jose.SignJWT(claims)
           .setProtectedHeader({ alg: "HS256", typ: "JWT" })
           .setSubject(userId)
           .setIssuer("sratix")
@@ -451,6 +463,12 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
       if (Option.isNone(verified) || verified.value.payload.sub === undefined) return yield* unauthorized
       const user = yield* userById(verified.value.payload.sub)
       if (Option.isNone(user)) return yield* unauthorized
+      const scoped = verified.value.payload[SCOPED_GRANTS_CLAIM]
+      if (scoped !== undefined) {
+        // A token from an exchange carries its own grants: those the connector site may give, nothing stored.
+        const grants = yield* decodeScopedGrants(scoped).pipe(Effect.mapError(() => unauthorized))
+        return asCaller({ type: "user", id: user.value.id }, grants, meta)
+      }
       return asCaller(
         { type: "user", id: user.value.id },
         user.value.grants.map((g) => ({
@@ -460,6 +478,19 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
         })),
         meta,
       )
+    })
+
+    /**
+     * A short-lived access token limited to `grants` (docs/wordpress.md, token exchange): no refresh
+     * token, and the stored grants of the user are not consulted while it lives.
+     */
+    const issueScopedAccessToken = Effect.fn("Identity.issueScopedAccessToken")(function* (
+      userId: UserId,
+      grants: ReadonlyArray<Grant>,
+    ) {
+      const now = yield* Clock.currentTimeMillis
+      const claim = grants.map((g) => ({ role: g.role, orgId: g.orgId, eventId: g.eventId }))
+      return yield* issueAccessToken(userId, now, { [SCOPED_GRANTS_CLAIM]: claim })
     })
 
     const me = Effect.fn("Identity.me")(function* () {
@@ -557,6 +588,7 @@ export class Identity extends Effect.Service<Identity>()("sratix/identity/Identi
       refresh,
       logout,
       authenticate,
+      issueScopedAccessToken,
       me,
       createApiKey,
       listApiKeys,

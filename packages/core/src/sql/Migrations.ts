@@ -16,6 +16,7 @@ import fulfilmentBankImports from "./migrations/0008_fulfilment_bank_imports.js"
 import communications from "./migrations/0009_communications.js"
 import badges from "./migrations/0010_badges.js"
 import checkin from "./migrations/0011_checkin.js"
+import wordpressConnectors from "./migrations/0013_wordpress_connectors.js"
 
 /** The one migration set for both engines, in order. Append only: never edit a shipped entry. */
 export const migrations = [
@@ -30,6 +31,7 @@ export const migrations = [
   { id: 9, name: "communications", run: communications },
   { id: 10, name: "badges", run: badges },
   { id: 11, name: "checkin", run: checkin },
+  { id: 13, name: "wordpress_connectors", run: wordpressConnectors },
 ] as const
 
 const MIGRATIONS_TABLE = "sratix_migrations"

@@ -6,6 +6,7 @@ import {
   BillingProfiles,
   CheckInDevices,
   CheckIns,
+  Connectors,
   CreateCheckinList,
   CreateEvent,
   CreatePromoCode,
@@ -22,6 +23,7 @@ import {
   PromoCodes,
   SAMPLE_BADGE_TEMPLATE,
   TicketTypes,
+  Webhooks,
 } from "../../../core/src/index.js"
 import type { EndpointRule } from "../../src/http/Access.js"
 import { signedStripeEvent, type TestServer } from "./TestServer.js"
@@ -59,7 +61,28 @@ export interface EventFixture {
   readonly ticketId: string
   readonly ticketOrderId: string
   readonly ticketOrderToken: string
+  /** A connected WordPress Control site of the org (its URL answers nothing). */
+  readonly siteId: string
+  /** A delivered outbound webhook to that site. */
+  readonly webhookId: string
 }
+
+/** Where fixture sites "are": a loopback port nothing listens on, so deliveries fail fast and stay local. */
+export const UNREACHABLE_SITE = "http://127.0.0.1:9"
+
+/** A webhook of `site` in a final state (`delivered` or `failed`), written the way the outbox writes rows. */
+export const seedWebhook = (site: { id: string; orgId: string }, status: "delivered" | "failed") =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const webhooks = yield* Webhooks
+    const now = Date.now()
+    const row = yield* webhooks
+      .record({ site, eventType: "attendee.updated", subjectId: unique("subject"), data: { fixture: true } }, now)
+      .pipe(sql.withTransaction)
+    const id = row.pipe((o) => (o._tag === "Some" ? o.value.id : ""))
+    yield* sql`UPDATE webhook_outbox SET status = ${status}, attempts = 1 WHERE id = ${id}`
+    return id
+  })
 
 /** A form that asks nothing mandatory, so any order can carry it: an organisation and an optional file. */
 export const optionalForm = {
@@ -135,9 +158,18 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
         Schema.decodeUnknownSync(CreateCheckinList)({ name: `Door ${label}` }),
       )
       const device = yield* enrolled(event, list.id, `Door ${label}`)
+      const site = yield* (yield* Connectors).createSite(orgId as never, {
+        kind: "control",
+        sourceSite: `${unique(`members-${label.toLowerCase()}`)}.example.org`,
+        baseUrl: UNREACHABLE_SITE,
+        eventId: event.id,
+      })
+      const webhookId = yield* seedWebhook({ id: site.keyId, orgId }, "delivered")
       return {
         listId: list.id as string,
         deviceId: device.deviceId as string,
+        siteId: site.keyId,
+        webhookId,
         eventId: event.id as string,
         ticketTypeId: ticketType.id as string,
         guestTypeId: guestType.id as string,
@@ -187,6 +219,8 @@ export const seedEvent = async (server: TestServer, orgId: string, label: string
     ticketId,
     ticketOrderId: guest.orderId,
     ticketOrderToken: guest.orderToken,
+    siteId: seeded.siteId,
+    webhookId: seeded.webhookId,
   }
 }
 
@@ -527,6 +561,33 @@ export const examples: Readonly<Record<string, (ids: EventFixture) => Example>> 
   "ticketDocuments.badge": (ids) => buyerDocument(ids),
   "ticketDocuments.applePass": (ids) => buyerDocument(ids),
   "ticketDocuments.googleWallet": (ids) => buyerDocument(ids),
+  // Signature-gated: an unsigned request is refused before it reaches any data (401 signature-refused).
+  "connectors.tokenExchange": () => ({
+    body: { wpUserId: 7, roles: ["administrator"], email: "wp.admin@example.com", name: "WP Admin" },
+  }),
+  "connectors.receiveWebhook": () => ({
+    body: { id: unique("hook"), type: "user.updated", data: { wpUserId: 7, email: "wp@example.com", name: "WP" } },
+  }),
+  "connectors.createSite": (ids) => ({
+    body: {
+      kind: "client",
+      sourceSite: `${unique("event-site")}.example.org`,
+      baseUrl: UNREACHABLE_SITE,
+      eventId: ids.eventId,
+    },
+    refersToIds: true,
+  }),
+  "connectors.listSites": () => ({}),
+  "connectors.ensureEntity": () => ({
+    body: {
+      sratixEntityType: "exhibitor",
+      sratixEntityId: "0190a0a0-2222-7000-8000-000000000002",
+      name: "RoboTech AG",
+    },
+  }),
+  "connectors.listWebhooks": () => ({ query: { status: "delivered" } }),
+  "connectors.webhookDeliveries": () => ({}),
+  "connectors.replayWebhook": () => ({}),
 }
 
 export const ruleKey = (rule: EndpointRule) => `${rule.group}.${rule.name}`
@@ -665,6 +726,8 @@ export const idsOf = (fixture: EventFixture) => [
   fixture.invoiceId,
   fixture.listId,
   fixture.deviceId,
+  fixture.siteId,
+  fixture.webhookId,
 ]
 
 /**
