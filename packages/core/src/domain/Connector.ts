@@ -42,6 +42,8 @@ export const SiteUrl = Schema.String.pipe(
       return "must be an http(s) URL"
     }
   }),
+  // Test data generators cannot guess strings this filter takes; they are given URLs of the right shape.
+  Schema.annotations({ arbitrary: () => (fc) => fc.webUrl({ withQueryParameters: false, withFragments: false }) }),
 )
 
 export const CreateConnectorSite = Schema.Struct({

@@ -86,9 +86,11 @@ export const UpdatePaymentSettings = Schema.Struct({
 }).annotations({ identifier: "UpdatePaymentSettings" })
 export type UpdatePaymentSettings = typeof UpdatePaymentSettings.Type
 
+// A pattern, not a free-form filter: test data generators derive matching strings from it, where a
+// filter would leave them guessing forever.
 const ReturnUrl = Schema.String.pipe(
   Schema.maxLength(2000),
-  Schema.filter((s) => /^https?:\/\/[^\s]+$/.test(s), { message: () => "An absolute http(s) URL" }),
+  Schema.pattern(/^https?:\/\/[^\s]+$/, { message: () => "An absolute http(s) URL" }),
 )
 
 export const StartPayment = Schema.Struct({
