@@ -2082,7 +2082,7 @@ export interface components {
             successUrl?: string;
             /**
              * maxLength(2000)
-             * @description a string at most 2000 character(s) long
+             * @description a string matching the pattern ^https?:\/\/[^\s]+$
              */
             cancelUrl?: string;
         };

@@ -84,6 +84,10 @@ export class BillingProfiles extends Effect.Service<BillingProfiles>()("sratix/i
       if (new Set(Object.values(numberPrefixes)).size !== 3) {
         return yield* new InvalidRequest({ detail: "Each kind needs its own number prefix", field: "numberPrefixes" })
       }
+      const organization = yield* sql`SELECT id FROM organizations WHERE id = ${orgId}`.pipe(Effect.orDie)
+      if (organization.length === 0) {
+        return yield* new NotFound({ detail: "No such organisation", resource: "organization" })
+      }
       const now = yield* Clock.currentTimeMillis
       const existing = yield* select(orgId)
       const profile = new BillingProfile({

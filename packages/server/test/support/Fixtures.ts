@@ -659,15 +659,24 @@ const plain = (rows: ReadonlyArray<unknown>) =>
  * where a table has one (so an UPDATE shows even when the count does not move), and checksums
  * of the seat counters and promo code uses.
  */
+/**
+ * Outbound webhooks to the fixtures' WordPress site (whose address answers nothing) are retried in the
+ * background for minutes: their attempts and delivery log change at any time. A request may still not
+ * add outbox rows, so those are counted; their retry bookkeeping is not compared.
+ */
+const RETRIED_IN_BACKGROUND: ReadonlySet<string> = new Set(["webhook_outbox"])
+const DELIVERY_LOG_TABLES: ReadonlySet<string> = new Set(["webhook_deliveries"])
+
 export const fingerprint = (server: TestServer, columns: Columns): Promise<Record<string, string>> =>
   server.run(
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const parts = [...columns.keys()]
+        .filter((t) => !DELIVERY_LOG_TABLES.has(t))
         .sort()
         .map(
           (t) =>
-            `SELECT '${t}' AS t, COUNT(*) AS n, ${columns.get(t)!.has("updated_at") ? "SUM(updated_at)" : "0"} AS u FROM ${t}`,
+            `SELECT '${t}' AS t, COUNT(*) AS n, ${columns.get(t)!.has("updated_at") && !RETRIED_IN_BACKGROUND.has(t) ? "SUM(updated_at)" : "0"} AS u FROM ${t}`,
         )
       const rows = yield* sql.unsafe<{ t: string; n: unknown; u: unknown }>(parts.join(" UNION ALL "))
       const result: Record<string, string> = {}
